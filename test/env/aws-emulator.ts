@@ -1,0 +1,91 @@
+/**
+ * The AWS API emulator: moto server with Switchyard's plugin (test/env/moto/switchyard_moto.py), reached over HTTP by
+ * the real AWS SDK clients, plus a small client for the plugin's test endpoints.
+ */
+import { execFile } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { freePort, startProcess, waitUntilReady } from "./processes.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const plugin = join(here, "moto", "switchyard_moto.py");
+export const python = process.env.SWITCHYARD_PYTHON ?? "python3";
+
+export interface AwsEmulatorInfo {
+  endpoint: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export interface AwsEmulator {
+  readonly info: AwsEmulatorInfo;
+  stop(): Promise<void>;
+}
+
+/** Fails with the install command when moto is missing: integration tests never skip silently. */
+export async function checkMotoInstalled(): Promise<void> {
+  try {
+    await promisify(execFile)(python, ["-c", "import moto.server, flask, werkzeug; print(moto.__version__)"]);
+  } catch {
+    throw new Error(
+      `the AWS emulator (moto server) is not installed for ${python}: run ` +
+        `'${python} -m pip install -r test/env/moto/requirements.txt' (make test does this for you)`,
+    );
+  }
+}
+
+export async function startAwsEmulator(dir: string): Promise<AwsEmulator> {
+  await checkMotoInstalled();
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const proc = startProcess("moto server", python, [plugin, "-H", "127.0.0.1", "-p", String(port)], join(dir, "moto.log"));
+  await waitUntilReady(proc, async () => (await fetch(`${endpoint}/_switchyard/calls`)).ok, 30_000);
+  return {
+    info: { endpoint, accessKeyId: "testing", secretAccessKey: "testing" },
+    stop: () => proc.stop(),
+  };
+}
+
+export interface EmulatedCall {
+  service: string;
+  action: string;
+  time: number;
+}
+
+/** The plugin's test endpoints: timing, settable health, injected faults, and the log of calls served. */
+export class EmulatorControl {
+  constructor(private readonly endpoint: string) {}
+
+  private async send<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${this.endpoint}/_switchyard/${path}`, {
+      method,
+      headers: { "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const payload = (await response.json()) as T;
+    if (!response.ok) throw new Error(`emulator ${method} ${path}: ${response.status} ${JSON.stringify(payload)}`);
+    return payload;
+  }
+
+  reset(): Promise<unknown> {
+    return this.send("POST", "reset", {});
+  }
+
+  configure(timing: { changePropagationSeconds?: number; globalClusterTransitionSeconds?: number }): Promise<unknown> {
+    return this.send("POST", "config", timing);
+  }
+
+  /** How many of Route53's eight emulated checkers see the endpoint healthy (8 = all, 0 = none). */
+  setHealthCheck(healthCheckId: string, healthyCheckers: number): Promise<unknown> {
+    return this.send("POST", `route53/health-checks/${healthCheckId}`, { healthyCheckers });
+  }
+
+  injectFault(fault: { service: "route53" | "rds"; action?: string; code?: string; count: number }): Promise<unknown> {
+    return this.send("POST", "faults", fault);
+  }
+
+  calls(): Promise<EmulatedCall[]> {
+    return this.send("GET", "calls");
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * The local two-region environment from the command line.
+ *   tsx test/env/cli.ts ensure            build/cache the binaries and check the AWS emulator is installed
+ *   tsx test/env/cli.ts up [--regions N]  start it, print what runs where, stop on Ctrl-C
+ */
+import { ensureBinaries } from "./binaries.js";
+import { startEnvironment } from "./environment.js";
+
+const log = (line: string) => console.error(`[env] ${line}`);
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === "ensure") {
+    const binaries = await ensureBinaries(log);
+    log(`binaries ready: ${Object.values(binaries).join(", ")}`);
+    return;
+  }
+  if (command === "up") {
+    const regionsFlag = rest.indexOf("--regions");
+    const count = regionsFlag >= 0 ? Number(rest[regionsFlag + 1]) : 2;
+    const env = await startEnvironment({ regionCount: count, log });
+    console.log(JSON.stringify(env.info, null, 2));
+    const stop = () => {
+      log("stopping");
+      void env.stop().then(() => process.exit(0));
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    return;
+  }
+  throw new Error(`usage: cli.ts ensure | up [--regions N]`);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,328 @@
+"""moto server with the AWS behaviour Switchyard depends on and stock moto lacks.
+
+Started as `python3 switchyard_moto.py -H 127.0.0.1 -p PORT` (the same arguments as `moto_server`).
+
+Added on moto's own models, following the AWS API reference:
+- RDS FailoverGlobalCluster and SwitchoverGlobalCluster: validated like AWS, the global cluster goes through
+  `switching-over` / `failing-over` (with FailoverState) for `globalClusterTransitionSeconds`, then the target is
+  the writer.
+- Route53 ChangeResourceRecordSets returns a distinct change id that is PENDING for `changePropagationSeconds`;
+  GetChange reports PENDING, then INSYNC; unknown ids give NoSuchChange.
+- Route53 GetHealthCheckStatus reports the status a test has set (default: every checker healthy).
+
+Test endpoints under /_switchyard/ (JSON bodies):
+- POST /_switchyard/config                  {"changePropagationSeconds": 1.0, "globalClusterTransitionSeconds": 1.0}
+- POST /_switchyard/route53/health-checks/ID {"healthyCheckers": 0..8} or {"healthy": true|false}
+- POST /_switchyard/faults                  {"service": "route53", "action": "ChangeResourceRecordSets" | "*",
+                                            "code": "Throttling", "count": N}  (answers the next N calls with it)
+- GET  /_switchyard/calls                   every AWS call served: [{"service", "action", "time"}]
+- POST /_switchyard/reset                   clears this plugin's state and moto's
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from moto import server as moto_server
+from moto.backends import get_backend
+from moto.core.exceptions import ServiceException
+from moto.core.responses import ActionResult, BaseResponse
+from moto.rds.responses import RDSResponse
+from moto.route53.responses import Route53
+
+HEALTH_CHECKER_REGIONS = [
+    "us-east-1",
+    "us-west-1",
+    "us-west-2",
+    "eu-west-1",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-northeast-1",
+    "sa-east-1",
+]
+
+
+# Errors are defined here, outside the moto package, so that moto serialises them with the calling service's
+# error shape instead of looking for a service named after the exception's module.
+class InjectedFault(ServiceException):
+    def __init__(self, code: str) -> None:
+        super().__init__(code, f"Injected fault: {code}")
+
+
+class GlobalClusterNotFoundFault(ServiceException):
+    code = "GlobalClusterNotFoundFault"
+
+
+class InvalidGlobalClusterStateFault(ServiceException):
+    code = "InvalidGlobalClusterStateFault"
+
+
+class InvalidDBClusterStateFault(ServiceException):
+    code = "InvalidDBClusterStateFault"
+
+
+class DBClusterNotFoundFault(ServiceException):
+    code = "DBClusterNotFoundFault"
+
+
+class InvalidParameterCombination(ServiceException):
+    code = "InvalidParameterCombination"
+
+
+class NoSuchChange(ServiceException):
+    code = "NoSuchChange"
+
+
+@dataclass
+class Fault:
+    service: str
+    action: str
+    code: str
+    remaining: int
+
+
+@dataclass
+class PendingTransition:
+    global_cluster: Any
+    target: Any
+    due: float
+
+
+@dataclass
+class PluginState:
+    change_propagation_seconds: float = 0.5
+    global_cluster_transition_seconds: float = 0.5
+    changes: dict[str, float] = field(default_factory=dict)  # change id -> time it becomes INSYNC
+    healthy_checkers: dict[str, int] = field(default_factory=dict)
+    faults: list[Fault] = field(default_factory=list)
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    transitions: list[PendingTransition] = field(default_factory=list)
+
+
+STATE = PluginState()
+LOCK = threading.RLock()
+
+
+def complete_due_transitions(now: float) -> None:
+    """Finishes global-cluster switchovers/failovers whose time has come (evaluated lazily on every request)."""
+    with LOCK:
+        due = [t for t in STATE.transitions if t.due <= now]
+        STATE.transitions = [t for t in STATE.transitions if t.due > now]
+    for t in due:
+        for member in t.global_cluster.members:
+            member.is_writer = member is t.target
+        t.global_cluster.status = "available"
+        t.global_cluster.failover_state = None
+
+
+def take_fault(service: str, action: str) -> Fault | None:
+    with LOCK:
+        for fault in STATE.faults:
+            if fault.service == service and fault.action in ("*", action) and fault.remaining > 0:
+                fault.remaining -= 1
+                return fault
+    return None
+
+
+# --- every AWS call: lazy timers, call log, injected faults -----------------------------------------------------
+
+original_call_action = BaseResponse.call_action
+
+
+def call_action(self: BaseResponse) -> Any:
+    now = time.time()
+    complete_due_transitions(now)
+    action = self._get_action()
+    with LOCK:
+        STATE.calls.append({"service": self.service_name, "action": action, "time": now})
+    fault = take_fault(self.service_name, action)
+    if fault is not None:
+        status, headers, body = self.serialized(ActionResult(InjectedFault(fault.code)))
+        headers, body = self._enrich_response(headers, body)
+        return status, headers, body
+    return original_call_action(self)
+
+
+BaseResponse.call_action = call_action
+
+
+# --- RDS: global database switchover and failover ---------------------------------------------------------------
+
+
+def find_member(global_cluster: Any, identifier: str) -> Any:
+    for member in global_cluster.members:
+        if identifier in (member.db_cluster_arn, member.db_cluster_identifier):
+            return member
+    raise DBClusterNotFoundFault(
+        f"The DB cluster {identifier} is not a member of global cluster {global_cluster.global_cluster_identifier}."
+    )
+
+
+def begin_transition(response: RDSResponse, allow_data_loss: bool) -> ActionResult:
+    params = response.params
+    identifier = params["GlobalClusterIdentifier"].lower()
+    global_cluster = response.global_backend.global_clusters.get(identifier)
+    if global_cluster is None:
+        raise GlobalClusterNotFoundFault(f"Global cluster {identifier} not found.")
+    if global_cluster.status != "available":
+        raise InvalidGlobalClusterStateFault(
+            f"Global cluster {identifier} is in state {global_cluster.status}, not available."
+        )
+    target = find_member(global_cluster, params["TargetDbClusterIdentifier"])
+    if target.is_writer:
+        raise InvalidDBClusterStateFault(
+            f"The DB cluster {target.db_cluster_identifier} is already the primary of global cluster {identifier}."
+        )
+    source = next((m for m in global_cluster.members if m.is_writer), None)
+    global_cluster.status = "failing-over" if allow_data_loss else "switching-over"
+    global_cluster.failover_state = {
+        "Status": "failing-over" if allow_data_loss else "switching-over",
+        "FromDbClusterArn": source.db_cluster_arn if source else None,
+        "ToDbClusterArn": target.db_cluster_arn,
+        "IsDataLossAllowed": allow_data_loss,
+    }
+    with LOCK:
+        due = time.time() + STATE.global_cluster_transition_seconds
+        STATE.transitions.append(PendingTransition(global_cluster, target, due))
+    return ActionResult({"GlobalCluster": global_cluster})
+
+
+def switchover_global_cluster(self: RDSResponse) -> ActionResult:
+    return begin_transition(self, allow_data_loss=False)
+
+
+def failover_global_cluster(self: RDSResponse) -> ActionResult:
+    allow_data_loss = bool(self.params.get("AllowDataLoss"))
+    if allow_data_loss and bool(self.params.get("Switchover")):
+        raise InvalidParameterCombination("AllowDataLoss and Switchover cannot be specified together.")
+    # Without AllowDataLoss, AWS treats FailoverGlobalCluster as a switchover.
+    return begin_transition(self, allow_data_loss=allow_data_loss)
+
+
+RDSResponse.switchover_global_cluster = switchover_global_cluster
+RDSResponse.failover_global_cluster = failover_global_cluster
+
+
+# --- Route53: change propagation and settable health-check status -----------------------------------------------
+
+original_change_resource_record_sets = Route53.change_resource_record_sets
+
+
+def change_resource_record_sets(self: Route53) -> ActionResult:
+    result = original_change_resource_record_sets(self)
+    change_id = "C" + secrets.token_hex(8).upper()
+    with LOCK:
+        STATE.changes[change_id] = time.time() + STATE.change_propagation_seconds
+    result.result["ChangeInfo"]["Id"] = f"/change/{change_id}"
+    result.result["ChangeInfo"]["Status"] = "PENDING"
+    return result
+
+
+def get_change(self: Route53) -> ActionResult:
+    change_id = self._get_param("Id").split("/")[-1]
+    with LOCK:
+        insync_at = STATE.changes.get(change_id)
+    if insync_at is None:
+        raise NoSuchChange(f"A change with the specified change ID does not exist: {change_id}")
+    status = "INSYNC" if time.time() >= insync_at else "PENDING"
+    return ActionResult({"ChangeInfo": {"Id": f"/change/{change_id}", "Status": status, "SubmittedAt": insync_at}})
+
+
+def get_health_check_status(self: Route53) -> ActionResult:
+    health_check_id = self._get_param("HealthCheckId")
+    self.backend.get_health_check(health_check_id)  # raises NoSuchHealthCheck like AWS
+    with LOCK:
+        healthy = STATE.healthy_checkers.get(health_check_id, len(HEALTH_CHECKER_REGIONS))
+    observations = []
+    for index, region in enumerate(HEALTH_CHECKER_REGIONS):
+        status = (
+            "Success: HTTP Status Code 200, OK"
+            if index < healthy
+            else "Failure: HTTP Status Code 503, Service Unavailable"
+        )
+        observations.append(
+            {
+                "Region": region,
+                "IPAddress": f"127.0.0.{index + 1}",
+                "StatusReport": {"Status": status, "CheckedTime": time.time()},
+            }
+        )
+    return ActionResult({"HealthCheckObservations": observations})
+
+
+Route53.change_resource_record_sets = change_resource_record_sets
+Route53.get_change = get_change
+Route53.get_health_check_status = get_health_check_status
+
+
+# --- test endpoints ---------------------------------------------------------------------------------------------
+
+
+def reset_all() -> None:
+    global STATE
+    with LOCK:
+        STATE = PluginState()
+    for name in ("rds", "route53"):
+        get_backend(name).reset()
+
+
+def handle_plugin_request(method: str, path: str, body: dict[str, Any]) -> tuple[int, Any]:
+    parts = [p for p in path.split("/") if p][1:]
+    with LOCK:
+        if method == "GET" and parts == ["calls"]:
+            return 200, STATE.calls
+        if method != "POST":
+            return 405, {"error": f"{method} not allowed"}
+        if parts == ["config"]:
+            if "changePropagationSeconds" in body:
+                STATE.change_propagation_seconds = float(body["changePropagationSeconds"])
+            if "globalClusterTransitionSeconds" in body:
+                STATE.global_cluster_transition_seconds = float(body["globalClusterTransitionSeconds"])
+            return 200, {
+                "changePropagationSeconds": STATE.change_propagation_seconds,
+                "globalClusterTransitionSeconds": STATE.global_cluster_transition_seconds,
+            }
+        if len(parts) == 3 and parts[:2] == ["route53", "health-checks"]:
+            if "healthyCheckers" in body:
+                healthy = int(body["healthyCheckers"])
+            else:
+                healthy = len(HEALTH_CHECKER_REGIONS) if body.get("healthy", True) else 0
+            STATE.healthy_checkers[parts[2]] = max(0, min(healthy, len(HEALTH_CHECKER_REGIONS)))
+            return 200, {"healthyCheckers": STATE.healthy_checkers[parts[2]]}
+        if parts == ["faults"]:
+            fault = Fault(body["service"], body.get("action", "*"), body.get("code", "Throttling"), int(body["count"]))
+            STATE.faults.append(fault)
+            return 200, {"queued": fault.remaining}
+    if parts == ["reset"]:
+        reset_all()
+        return 200, {"reset": True}
+    return 404, {"error": f"unknown endpoint {path}"}
+
+
+class SwitchyardDispatcher(moto_server.DomainDispatcherApplication):
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith("/_switchyard/"):
+            return super().__call__(environ, start_response)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length) if length else b""
+        try:
+            body = json.loads(raw) if raw else {}
+            status, payload = handle_plugin_request(environ["REQUEST_METHOD"], path, body)
+        except (KeyError, ValueError, TypeError) as error:
+            status, payload = 400, {"error": f"bad request: {error!r}"}
+        data = json.dumps(payload).encode()
+        start_response(f"{status} {'OK' if status == 200 else 'ERROR'}", [("Content-Type", "application/json")])
+        return [data]
+
+
+moto_server.DomainDispatcherApplication = SwitchyardDispatcher
+
+if __name__ == "__main__":
+    sys.exit(moto_server.main())
