@@ -6,7 +6,8 @@ Added on moto's own models, following the AWS API reference:
 - RDS FailoverGlobalCluster and SwitchoverGlobalCluster: validated like AWS, the global cluster goes through
   `switching-over` / `failing-over` (with FailoverState) for `globalClusterTransitionSeconds`, then the target is
   the writer.
-- Route53 ChangeResourceRecordSets returns a distinct change id that is PENDING for `changePropagationSeconds`;
+- Route53 ChangeResourceRecordSets rejects a batch with a stale DELETE as InvalidChangeBatch (moto: InvalidInput), and
+  returns a distinct change id that is PENDING for `changePropagationSeconds`;
   GetChange reports PENDING, then INSYNC; unknown ids give NoSuchChange.
 - Route53 GetHealthCheckStatus reports the status a test has set (default: every checker healthy).
 
@@ -22,6 +23,7 @@ Test endpoints under /_switchyard/ (JSON bodies):
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import sys
 import threading
@@ -34,6 +36,7 @@ from moto.backends import get_backend
 from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult, BaseResponse
 from moto.rds.responses import RDSResponse
+from moto.route53.exceptions import InvalidInput
 from moto.route53.responses import Route53
 
 HEALTH_CHECKER_REGIONS = [
@@ -77,6 +80,10 @@ class InvalidParameterCombination(ServiceException):
 
 class NoSuchChange(ServiceException):
     code = "NoSuchChange"
+
+
+class InvalidChangeBatch(ServiceException):
+    code = "InvalidChangeBatch"
 
 
 @dataclass
@@ -214,8 +221,23 @@ RDSResponse.failover_global_cluster = failover_global_cluster
 original_change_resource_record_sets = Route53.change_resource_record_sets
 
 
+STALE_DELETE = re.compile(r"Action=DELETE, Name=([^,]+), Type=([^,]+),")
+
+
 def change_resource_record_sets(self: Route53) -> ActionResult:
-    result = original_change_resource_record_sets(self)
+    try:
+        result = original_change_resource_record_sets(self)
+    except InvalidInput as error:
+        # moto rejects a DELETE that matches no current record as InvalidInput; Route53 says InvalidChangeBatch, and
+        # Switchyard's fencing compare-and-swap recognises a lost race by that code.
+        stale = STALE_DELETE.search(error.message)
+        if stale is None:
+            raise
+        name, rtype = stale.groups()
+        raise InvalidChangeBatch(
+            f"[Tried to delete resource record set [name='{name}', type='{rtype}'] "
+            "but the values provided do not match the current values]"
+        ) from error
     change_id = "C" + secrets.token_hex(8).upper()
     with LOCK:
         STATE.changes[change_id] = time.time() + STATE.change_propagation_seconds

@@ -1,0 +1,23 @@
+/** Real AWS SDK clients pointed at the emulator, signed for the region they stand for. */
+import { RDSClient } from "@aws-sdk/client-rds";
+import { Route53Client } from "@aws-sdk/client-route-53";
+import type { AwsEmulatorInfo } from "./aws-emulator.js";
+
+/** maxAttempts defaults to 1 so that a test sees every error the emulator gives instead of the SDK's retries. */
+function clientConfig(aws: AwsEmulatorInfo, region: string, maxAttempts: number) {
+  return {
+    region,
+    endpoint: aws.endpoint,
+    credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey },
+    maxAttempts,
+  };
+}
+
+/** Route53 is a global service signed in us-east-1. */
+export function route53Client(aws: AwsEmulatorInfo, maxAttempts = 1): Route53Client {
+  return new Route53Client(clientConfig(aws, "us-east-1", maxAttempts));
+}
+
+export function rdsClient(aws: AwsEmulatorInfo, region: string, maxAttempts = 1): RDSClient {
+  return new RDSClient(clientConfig(aws, region, maxAttempts));
+}
