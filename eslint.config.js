@@ -29,8 +29,14 @@ export default tseslint.config(
         "error",
         {
           patterns: [
-            { group: ["node:*", "@aws-sdk/*", "@kubernetes/*", "pino", "prom-client"], message: "src/core is pure: pass data in, not clients." },
-            { group: ["../runtime/*", "../controllers/*", "../actuators/*", "../signals/*"], message: "src/core imports only crds." },
+            {
+              group: ["node:*", "@aws-sdk/*", "@kubernetes/*", "pino", "prom-client"],
+              message: "src/core is pure: pass data in, not clients.",
+            },
+            {
+              group: ["../runtime/*", "../controllers/*", "../actuators/*", "../signals/*"],
+              message: "src/core imports only crds.",
+            },
           ],
         },
       ],

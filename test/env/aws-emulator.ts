@@ -39,7 +39,12 @@ export async function startAwsEmulator(dir: string): Promise<AwsEmulator> {
   await checkMotoInstalled();
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const proc = startProcess("moto server", python, [plugin, "-H", "127.0.0.1", "-p", String(port)], join(dir, "moto.log"));
+  const proc = startProcess(
+    "moto server",
+    python,
+    [plugin, "-H", "127.0.0.1", "-p", String(port)],
+    join(dir, "moto.log"),
+  );
   await waitUntilReady(proc, async () => (await fetch(`${endpoint}/_switchyard/calls`)).ok, 30_000);
   return {
     info: { endpoint, accessKeyId: "testing", secretAccessKey: "testing" },

@@ -34,7 +34,9 @@ const startTimeoutMs = 60_000;
 /** A GET on loopback; with a PKI, as the admin client over TLS. */
 function get(url: string, pki: Pki | undefined): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const tls = pki ? { ca: readFileSync(pki.caCert), cert: readFileSync(pki.adminCert), key: readFileSync(pki.adminKey) } : {};
+    const tls = pki
+      ? { ca: readFileSync(pki.caCert), cert: readFileSync(pki.adminCert), key: readFileSync(pki.adminKey) }
+      : {};
     const send = url.startsWith("https:") ? httpsRequest : httpRequest;
     const req = send(url, { ...tls, timeout: 2000 }, (res) => {
       let body = "";
@@ -86,7 +88,11 @@ export async function startControlPlane(name: string, baseDir: string, binaries:
     ],
     join(dir, "etcd.log"),
   );
-  await waitUntilReady(etcd, async () => (await get(`${etcdUrl}/health`, undefined)).body.includes('"true"'), startTimeoutMs);
+  await waitUntilReady(
+    etcd,
+    async () => (await get(`${etcdUrl}/health`, undefined)).body.includes('"true"'),
+    startTimeoutMs,
+  );
 
   const server = `https://127.0.0.1:${apiPort}`;
   const apiserverArgs = [
@@ -109,7 +115,12 @@ export async function startControlPlane(name: string, baseDir: string, binaries:
   ];
   let apiserver: ManagedProcess | undefined;
   const startApiserver = async () => {
-    apiserver = startProcess(`kube-apiserver (${name})`, binaries.kubeApiserver, apiserverArgs, join(dir, "apiserver.log"));
+    apiserver = startProcess(
+      `kube-apiserver (${name})`,
+      binaries.kubeApiserver,
+      apiserverArgs,
+      join(dir, "apiserver.log"),
+    );
     await waitUntilReady(apiserver, async () => (await get(`${server}/readyz`, pki)).status === 200, startTimeoutMs);
   };
   try {

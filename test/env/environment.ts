@@ -53,10 +53,17 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
   const aws = awsResult?.status === "fulfilled" ? (awsResult.value as AwsEmulator) : undefined;
   if (failures.length > 0 || !aws) {
     await Promise.all([...controlPlanes.map((cp) => cp.stop()), aws?.stop()]);
-    throw new Error(`the local environment did not start (logs in ${dir}):\n${failures.map((f) => String(f.reason)).join("\n")}`);
+    throw new Error(
+      `the local environment did not start (logs in ${dir}):\n${failures.map((f) => String(f.reason)).join("\n")}`,
+    );
   }
   log(`${names.length} control plane(s) and the AWS emulator ready in ${Date.now() - started} ms (${dir})`);
-  const info: EnvironmentInfo = { regions: controlPlanes.map((cp) => cp.info), aws: aws.info, kubectl: binaries.kubectl, dir };
+  const info: EnvironmentInfo = {
+    regions: controlPlanes.map((cp) => cp.info),
+    aws: aws.info,
+    kubectl: binaries.kubectl,
+    dir,
+  };
   return {
     info,
     controlPlanes,

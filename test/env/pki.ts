@@ -25,7 +25,16 @@ const ecKey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-no
 async function signedLeaf(dir: string, name: string, subject: string, extensions: string): Promise<void> {
   const ext = join(dir, `${name}.ext`);
   await writeFile(ext, extensions);
-  await run("openssl", ["req", ...ecKey, "-keyout", join(dir, `${name}.key`), "-out", join(dir, `${name}.csr`), "-subj", subject]);
+  await run("openssl", [
+    "req",
+    ...ecKey,
+    "-keyout",
+    join(dir, `${name}.key`),
+    "-out",
+    join(dir, `${name}.csr`),
+    "-subj",
+    subject,
+  ]);
   await run("openssl", [
     ...["x509", "-req", "-in", join(dir, `${name}.csr`), "-CA", join(dir, "ca.crt"), "-CAkey", join(dir, "ca.key")],
     ...["-CAcreateserial", "-days", "30", "-extfile", ext, "-out", join(dir, `${name}.crt`)],

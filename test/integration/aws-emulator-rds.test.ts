@@ -24,7 +24,9 @@ let westArn: string;
 
 async function describe_(identifier = "checkout"): Promise<GlobalCluster> {
   // moto ignores the identifier filter of DescribeGlobalClusters, so pick ours out of the list.
-  const { GlobalClusters = [] } = await east.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: identifier }));
+  const { GlobalClusters = [] } = await east.send(
+    new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: identifier }),
+  );
   const found = GlobalClusters.find((g) => g.GlobalClusterIdentifier === identifier);
   if (!found) throw new Error(`no global cluster ${identifier}`);
   return found;
@@ -124,7 +126,9 @@ describe("Aurora global database in the emulator", () => {
 
   it("counts every promotion call it serves", async () => {
     const before = (await control.calls()).length;
-    await west.send(new SwitchoverGlobalClusterCommand({ GlobalClusterIdentifier: "checkout", TargetDbClusterIdentifier: westArn }));
+    await west.send(
+      new SwitchoverGlobalClusterCommand({ GlobalClusterIdentifier: "checkout", TargetDbClusterIdentifier: westArn }),
+    );
     const served = (await control.calls()).slice(before);
     expect(served.filter((c) => c.service === "rds" && c.action === "SwitchoverGlobalCluster")).toHaveLength(1);
   });

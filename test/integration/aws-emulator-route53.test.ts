@@ -113,7 +113,9 @@ describe("Route53 in the emulator", () => {
   });
 
   it("answers NoSuchChange for an id it never issued", async () => {
-    await expect(route53.send(new GetChangeCommand({ Id: "CNOTISSUED" }))).rejects.toMatchObject({ name: "NoSuchChange" });
+    await expect(route53.send(new GetChangeCommand({ Id: "CNOTISSUED" }))).rejects.toMatchObject({
+      name: "NoSuchChange",
+    });
   });
 
   it("swaps the fencing record and the weights atomically when the DELETE matches", async () => {
@@ -148,10 +150,8 @@ describe("Route53 in the emulator", () => {
         },
       }),
     );
-    await expect(stale).rejects.toMatchObject({
-      name: "InvalidChangeBatch",
-      message: expect.stringContaining("values provided do not match the current values"),
-    });
+    await expect(stale).rejects.toMatchObject({ name: "InvalidChangeBatch" });
+    await expect(stale).rejects.toThrow(/values provided do not match the current values/);
     expect(await weights()).toEqual({ use1: 100, euw1: 0 });
     expect(await fenceValue()).toBe('"active=us-east-1 epoch=1"');
   });
@@ -160,12 +160,18 @@ describe("Route53 in the emulator", () => {
     const { HealthCheck } = await route53.send(
       new CreateHealthCheckCommand({
         CallerReference: `hc-${Date.now()}`,
-        HealthCheckConfig: { Type: "HTTPS", FullyQualifiedDomainName: "use1.checkout.example.com", ResourcePath: "/healthz" },
+        HealthCheckConfig: {
+          Type: "HTTPS",
+          FullyQualifiedDomainName: "use1.checkout.example.com",
+          ResourcePath: "/healthz",
+        },
       }),
     );
     const id = HealthCheck?.Id ?? "";
     const healthy = async () => {
-      const { HealthCheckObservations = [] } = await route53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id }));
+      const { HealthCheckObservations = [] } = await route53.send(
+        new GetHealthCheckStatusCommand({ HealthCheckId: id }),
+      );
       return HealthCheckObservations.map((o) => o.StatusReport?.Status?.startsWith("Success"));
     };
     expect(await healthy()).toEqual(Array(8).fill(true));

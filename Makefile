@@ -1,0 +1,39 @@
+# The two commands of the README, and the pieces they are made of.
+.PHONY: demo test bootstrap lint typecheck generate unit integration bench build image
+
+## demo: start a local two-region environment and run Switchyard's demo against it
+demo: bootstrap
+	npx tsx demo/main.ts
+
+## test: every check and every test (lint, types, generated files, unit, integration against real apiservers + moto)
+test: bootstrap lint typecheck
+	npx tsx scripts/generate-types.ts --check
+	npx vitest run
+
+bootstrap:
+	bash scripts/bootstrap.sh
+
+lint:
+	npx eslint .
+	npx prettier --check .
+
+typecheck:
+	npx tsc -p tsconfig.json --noEmit
+
+generate:
+	npx tsx scripts/generate-types.ts
+
+unit: bootstrap
+	npx vitest run --project unit
+
+integration: bootstrap
+	npx vitest run --project integration
+
+bench: bootstrap
+	npm run bench
+
+build:
+	npx tsc -p tsconfig.build.json
+
+image:
+	docker build -t switchyard:dev .

@@ -1,0 +1,51 @@
+/**
+ * The CustomResourceDefinitions of switchyard.dev: the YAML files beside this one are the source of truth for the API
+ * (schemas, CEL rules, defaults, printer columns); the TypeScript types in generated/ are derived from them.
+ */
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parse } from "yaml";
+
+export const group = "switchyard.dev";
+export const version = "v1alpha1";
+export const apiVersion = `${group}/${version}`;
+
+export const kinds = ["RegionPolicy", "FailoverPlan", "FailoverRun", "DrillSchedule"] as const;
+export type Kind = (typeof kinds)[number];
+
+export const plurals: Record<Kind, string> = {
+  RegionPolicy: "regionpolicies",
+  FailoverPlan: "failoverplans",
+  FailoverRun: "failoverruns",
+  DrillSchedule: "drillschedules",
+};
+
+const crdDir = dirname(fileURLToPath(import.meta.url));
+
+export interface CrdDocument {
+  apiVersion: string;
+  kind: "CustomResourceDefinition";
+  metadata: { name: string };
+  spec: {
+    group: string;
+    names: { kind: string; plural: string };
+    versions: { name: string; schema: { openAPIV3Schema: Record<string, unknown> } }[];
+  };
+}
+
+export function crdPath(kind: Kind): string {
+  return join(crdDir, `${plurals[kind]}.yaml`);
+}
+
+export function loadCrd(kind: Kind): CrdDocument {
+  const crd = parse(readFileSync(crdPath(kind), "utf8")) as CrdDocument;
+  if (crd.spec.names.kind !== kind) throw new Error(`${crdPath(kind)} defines ${crd.spec.names.kind}, not ${kind}`);
+  return crd;
+}
+
+export function openApiSchema(kind: Kind): Record<string, unknown> {
+  const served = loadCrd(kind).spec.versions.find((v) => v.name === version);
+  if (!served) throw new Error(`${crdPath(kind)} has no ${version} version`);
+  return served.schema.openAPIV3Schema;
+}
