@@ -21,6 +21,11 @@ const singular = (word: string) => word.replace(/ies$/, "y").replace(/s$/, "");
  * the generated file exports one named interface per object that the code can import.
  */
 function nameObjects(schema: JSONSchema, title: string): void {
+  if ((schema as Record<string, unknown>)["x-kubernetes-preserve-unknown-fields"] === true && !schema.properties) {
+    // Free-form on purpose (a Job template, a journal's observed state): any JSON object.
+    schema.tsType = "Record<string, unknown>";
+    return;
+  }
   if (schema.type === "object" && schema.properties) {
     schema.title = title;
     for (const [key, child] of Object.entries(schema.properties)) nameObjects(child, `${title}${capitalise(key)}`);
