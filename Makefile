@@ -3,7 +3,7 @@
 
 ## demo: start a local two-region environment and run Switchyard's demo against it
 demo: bootstrap
-	npx tsx demo/main.ts
+	npx tsx demo/main.ts $(DEMO_ARGS)
 
 ## test: every check and every test (lint, types, generated files, unit, integration against real apiservers + moto)
 test: bootstrap lint typecheck
