@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything a fresh machine needs before the demo or the tests, and nothing twice: each step checks first.
-# Needs Node.js >= 20.19 with npm, Go, Python 3 with pip, and openssl (apt-get install openssl when run as root).
+# Needs Node.js >= 20.19 with npm, Go, Python 3 with pip, openssl and prometheus (installed with apt-get when root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '[bootstrap] %s\n' "$*" >&2; }
@@ -9,7 +9,7 @@ need() {
   command -v "$1" >/dev/null 2>&1 && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && [ -n "${2:-}" ]; then
     say "installing $2 (apt)"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2" >/dev/null
     return 0
   fi
   say "missing '$1': install it${2:+ (Debian package $2)} and run again"
@@ -19,6 +19,8 @@ need node nodejs
 need npm npm
 need go
 need openssl openssl
+# Prometheus serves the prometheus-signal tests (a real server, Debian package).
+need prometheus prometheus
 PYTHON="${SWITCHYARD_PYTHON:-python3}"
 need "$PYTHON" python3
 

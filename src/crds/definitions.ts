@@ -49,3 +49,6 @@ export function openApiSchema(kind: Kind): Record<string, unknown> {
   if (!served) throw new Error(`${crdPath(kind)} has no ${version} version`);
   return served.schema.openAPIV3Schema;
 }
+
+/** Label on every FailoverRun naming the RegionPolicy it acts for, so runs of a policy can be selected. */
+export const policyLabel = "switchyard.dev/policy";

@@ -317,6 +317,16 @@ export interface RegionPolicyStatus {
    * @maxItems 16
    */
   regions?: RegionPolicyStatusRegion[];
+  /**
+   * Dampening state of every signal as this controller sees it, kept in status so that a new leader continues counting where the old one stopped.
+   *
+   * @maxItems 64
+   */
+  signals?: RegionPolicyStatusSignal[];
+  /**
+   * When the controller last started an automatic failover or failback. No other automatic transition starts before holdDownSeconds have passed since.
+   */
+  lastAutomaticTransitionTime?: string;
   lastDecision?: RegionPolicyStatusLastDecision;
   /**
    * Standard conditions: Ready (the policy is valid and being evaluated), Degraded (some signals cannot be read), FlapSuppressed (flap damping holds automation back), and others.
@@ -354,9 +364,58 @@ export interface RegionPolicyStatusRegion {
    */
   penalty?: number;
   /**
-   * While set and in the future, automation for this region is suppressed by flap damping: the latest time suppression lasts (maxSuppressSeconds).
+   * While set and in the future, automation for this region is suppressed by flap damping: when suppression is expected to end (the penalty decays below reuseBelow, or maxSuppressSeconds passes, whichever is first).
    */
   suppressedUntil?: string;
+  /**
+   * When the current flap suppression began; suppression never lasts longer than maxSuppressSeconds from this time.
+   */
+  suppressedSince?: string;
+  /**
+   * The time at which penalty was exact; it decays from there with halfLifeSeconds.
+   */
+  penaltyTime?: string;
+  /**
+   * The last health that was not Unknown. A flap is judged against it, so an Unknown interlude (a restart, a new signal) neither hides nor invents a flap.
+   */
+  lastKnownHealth?: "Healthy" | "Unhealthy";
+}
+/**
+ * One signal's dampened health.
+ */
+export interface RegionPolicyStatusSignal {
+  /**
+   * The signal name from spec.signals.
+   */
+  name: string;
+  /**
+   * The region the signal belongs to.
+   */
+  region: string;
+  /**
+   * Who took the samples: controller/<region> for this controller's own probes, route53 for Route53's checkers. regionUnhealthyWhen.quorum counts distinct observers.
+   */
+  observer?: string;
+  /**
+   * Healthy after successThreshold consecutive passing samples, Unhealthy after failureThreshold consecutive failing samples, Unknown before either.
+   */
+  health?: "Healthy" | "Unhealthy" | "Unknown";
+  /**
+   * Failing samples in a row, up to the latest.
+   */
+  consecutiveFailures?: number;
+  /**
+   * Passing samples in a row, up to the latest.
+   */
+  consecutiveSuccesses?: number;
+  /**
+   * When the latest sample was taken.
+   */
+  lastSampleTime?: string;
+  /**
+   * What the latest sample saw (for example "HTTP 503, expected 200").
+   */
+  lastDetail?: string;
 }
 /**
  * The controller's most recent decision and why.
@@ -379,9 +438,13 @@ export interface RegionPolicyStatusLastDecision {
    */
   to?: string;
   /**
-   * Human-readable explanation (for example which signals failed for how long).
+   * Why, as a CamelCase reason an alert can key on (for example ActiveUnhealthy, HoldDown, FlapSuppressed, ApprovalRequired, NoHealthyTarget).
    */
   reason?: string;
+  /**
+   * Human-readable explanation (for example which signals failed).
+   */
+  message?: string;
   runRef?: RegionPolicyStatusLastDecisionRunRef;
 }
 /**
