@@ -185,11 +185,11 @@ export interface RegionPolicySpecSignalWorkload {
  */
 export interface RegionPolicySpecRegionUnhealthyWhen {
   /**
-   * How many of the region's signals must be failing (after dampening) for an observer to see the region as failing (default 1).
+   * How many of the region's signals must be failing (after dampening), counted over all observers together, before the region is Unhealthy (default 1).
    */
   failingSignals?: number;
   /**
-   * How many distinct observers must see the region failing before failover (default 1). Each region's controller is one observer and Route53's health checkers are one more; 2 means, for example, the local probe and Route53's own health check must agree.
+   * How many distinct observers those failing signals must come from (default 1). Each region's controller is one observer and Route53's health checkers are one more; 2 means, for example, the local probe and Route53's own health check must agree.
    */
   quorum?: number;
 }

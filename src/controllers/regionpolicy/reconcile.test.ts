@@ -1,0 +1,152 @@
+/**
+ * The reconcile's decisions about acting, with the ports in memory (the real API server is exercised by the
+ * integration and e2e tests): who creates a run, when nothing is written, and that no sample is lost on a conflict.
+ */
+import { pino } from "pino";
+import { describe, expect, it } from "vitest";
+import { failoverPlan, regionPolicy, withDampening, withMode } from "../../../test/fixtures/builders.js";
+import type { FailoverPlan } from "../../crds/generated/failoverplans.js";
+import type { FailoverRun } from "../../crds/generated/failoverruns.js";
+import type { RegionPolicy, RegionPolicyStatus } from "../../crds/generated/regionpolicies.js";
+import { SampleBuffer } from "../../signals/sample-buffer.js";
+import { ConflictError, type SwitchyardStore } from "../ports.js";
+import { reconcileRegionPolicy } from "./reconcile.js";
+
+class MemoryStore implements SwitchyardStore {
+  policies = new Map<string, RegionPolicy>();
+  plans = new Map<string, FailoverPlan>();
+  runs: FailoverRun[] = [];
+  statusWrites = 0;
+  conflictNext = false;
+  policy = (ns: string, name: string) => this.policies.get(`${ns}/${name}`);
+  plan = (ns: string, name: string) => this.plans.get(`${ns}/${name}`);
+  runsOf = (ns: string, policy: string) =>
+    this.runs.filter((r) => r.metadata.namespace === ns && r.metadata.labels?.["switchyard.dev/policy"] === policy);
+  writePolicyStatus(policy: RegionPolicy, status: RegionPolicyStatus): Promise<void> {
+    if (this.conflictNext) {
+      this.conflictNext = false;
+      return Promise.reject(new ConflictError("changed"));
+    }
+    this.statusWrites++;
+    const key = `${policy.metadata.namespace}/${policy.metadata.name}`;
+    this.policies.set(key, { ...policy, status: structuredClone(status) });
+    return Promise.resolve();
+  }
+  createRun(run: FailoverRun): Promise<"created" | "exists"> {
+    if (this.runs.some((r) => r.metadata.name === run.metadata.name)) return Promise.resolve("exists");
+    this.runs.push(run);
+    return Promise.resolve("created");
+  }
+}
+
+function setup(localRegion: string, policy = regionPolicy("checkout")) {
+  const store = new MemoryStore();
+  store.policies.set("default/checkout", policy);
+  store.plans.set("default/checkout", failoverPlan("checkout"));
+  const samples = new SampleBuffer();
+  const events: { type: string; reason: string; message: string }[] = [];
+  let now = Date.parse("2026-11-26T10:00:00Z");
+  const deps = {
+    store,
+    samples,
+    events: {
+      event: (_o: unknown, type: string, reason: string, message: string) => events.push({ type, reason, message }),
+    },
+    signals: { sync: () => undefined, remove: () => undefined },
+    observer: { evaluated: () => undefined, decided: () => undefined, sampled: () => undefined },
+    log: pino({ level: "silent" }),
+    localRegion,
+    now: () => now,
+  };
+  /** One sample per region per second: us-east-1 failing or not, eu-west-1 always passing. */
+  const tick = async (eastOk: boolean, count = 1) => {
+    for (let i = 0; i < count; i++) {
+      now += 1000;
+      samples.add({
+        policyKey: "default/checkout",
+        signal: "api",
+        region: "us-east-1",
+        ok: eastOk,
+        detail: "",
+        at: now,
+      });
+      samples.add({ policyKey: "default/checkout", signal: "api", region: "eu-west-1", ok: true, detail: "", at: now });
+      await reconcileRegionPolicy("default/checkout", deps);
+    }
+  };
+  const status = () => store.policies.get("default/checkout")?.status;
+  return { store, samples, events, tick, status, deps };
+}
+
+describe("reconcileRegionPolicy", () => {
+  it("in the target region, creates exactly one FailoverRun once the failure threshold is crossed", async () => {
+    const { store, tick, status, events } = setup("eu-west-1");
+    await tick(true, 2);
+    expect(status()?.regions?.map((r) => r.health)).toEqual(["Healthy", "Healthy"]);
+    await tick(false, 2);
+    expect(store.runs).toHaveLength(0);
+    await tick(false, 1); // the third consecutive failure
+    expect(store.runs).toHaveLength(1);
+    expect(store.runs[0]?.spec).toMatchObject({ from: "us-east-1", to: "eu-west-1", trigger: "Automatic" });
+    expect(status()?.lastDecision).toMatchObject({
+      decision: "Failover",
+      runRef: { name: store.runs[0]?.metadata.name },
+    });
+    expect(events.some((e) => e.reason === "FailoverStarted")).toBe(true);
+    await tick(false, 5);
+    expect(store.runs).toHaveLength(1); // the run in progress holds every later decision
+  });
+
+  it("in the failing region, records the decision and leaves the run to the target's controller", async () => {
+    const { store, tick, status } = setup("us-east-1");
+    await tick(true, 2);
+    await tick(false, 3);
+    expect(store.runs).toHaveLength(0);
+    expect(status()?.lastDecision).toMatchObject({ decision: "Failover", from: "us-east-1", to: "eu-west-1" });
+  });
+
+  it.each([
+    ["Manual", "AwaitingApproval"],
+    ["Paused", "Stay"],
+  ] as const)("in %s mode decides %s and creates no run", async (mode, decision) => {
+    const { store, tick, status } = setup("eu-west-1", regionPolicy("checkout", withMode(mode)));
+    await tick(true, 2);
+    await tick(false, 3);
+    expect(store.runs).toHaveLength(0);
+    expect(status()?.lastDecision?.decision).toBe(decision);
+  });
+
+  it("reports a missing plan as Ready=False with an Event, and creates no run", async () => {
+    const { store, tick, status, events } = setup("eu-west-1");
+    store.plans.clear();
+    await tick(true, 2);
+    await tick(false, 3);
+    expect(store.runs).toHaveLength(0);
+    expect(status()?.conditions?.find((c) => c.type === "Ready")).toMatchObject({
+      status: "False",
+      reason: "PlanNotFound",
+      observedGeneration: 1,
+    });
+    expect(events.filter((e) => e.reason === "PlanNotFound")).toHaveLength(1);
+  });
+
+  it("puts the samples back when the status write conflicts, so the count is not lost", async () => {
+    const { store, tick, status, samples } = setup("eu-west-1");
+    await tick(true, 2);
+    await tick(false, 2);
+    store.conflictNext = true;
+    await expect(tick(false, 1)).rejects.toThrow(ConflictError);
+    expect(samples.drain("default/checkout").length).toBe(2);
+    expect(status()?.signals?.find((s) => s.region === "us-east-1")?.consecutiveFailures).toBe(2);
+  });
+
+  it("writes nothing while a steady policy changes only its sample times", async () => {
+    const { store, tick } = setup("eu-west-1", regionPolicy("checkout", withDampening({ successThreshold: 2 })));
+    await tick(true, 3);
+    const writes = store.statusWrites;
+    await tick(true, 20);
+    expect(store.statusWrites).toBe(writes);
+    await tick(true, 60); // but refreshes them at least once a minute
+    expect(store.statusWrites).toBeGreaterThan(writes);
+  });
+});

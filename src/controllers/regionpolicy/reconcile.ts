@@ -1,0 +1,203 @@
+/**
+ * One reconcile of one RegionPolicy: fetch and guard → gather samples → evaluate (pure core) → act (create a
+ * FailoverRun when automation may and this region executes it) → one status write → when to come back.
+ */
+import type { Logger } from "pino";
+import type { Decision } from "../../core/decision/decide.js";
+import { evaluatePolicy } from "../../core/evaluate.js";
+import { resolvePolicy } from "../../core/policy.js";
+import { apiVersion, policyLabel } from "../../crds/definitions.js";
+import type { FailoverRun } from "../../crds/generated/failoverruns.js";
+import type { RegionPolicy, RegionPolicyStatus } from "../../crds/generated/regionpolicies.js";
+import type { SampleBuffer } from "../../signals/sample-buffer.js";
+import type { EventRecorder, ObjectRef, PolicyObserver, SwitchyardStore } from "../ports.js";
+import { statusFromEvaluation, stateFromStatus } from "./status.js";
+
+export interface RegionPolicyDeps {
+  store: SwitchyardStore;
+  events: EventRecorder;
+  samples: SampleBuffer;
+  /** starts/stops the policy's signal probes */
+  signals: {
+    sync(policyKey: string, namespace: string, signals: RegionPolicy["spec"]["signals"]): void;
+    remove(policyKey: string): void;
+  };
+  observer: PolicyObserver;
+  log: Logger;
+  localRegion: string;
+  now: () => number;
+}
+
+export interface ReconcileResult {
+  requeueAfterMs?: number;
+}
+
+const terminalPhases = new Set(["Succeeded", "Failed", "RolledBack", "Cancelled"]);
+/** Re-evaluate at least this often, so hold-down and suppression ends are noticed without a new sample. */
+const maxRequeueMs = 30_000;
+/** Sample times and details alone are written at most this often; health, counts and decisions at once. */
+const statusRefreshMs = 60_000;
+/** A run this controller created and its cache has not shown yet counts as in progress for this long. */
+const unseenRunGraceMs = 60_000;
+
+function refOf(policy: RegionPolicy): ObjectRef {
+  return {
+    apiVersion,
+    kind: "RegionPolicy",
+    namespace: policy.metadata.namespace ?? "default",
+    name: policy.metadata.name ?? "",
+    uid: policy.metadata.uid,
+  };
+}
+
+function runInProgress(policy: RegionPolicy, runs: FailoverRun[], now: number): boolean {
+  if (runs.some((run) => !terminalPhases.has(run.status?.phase ?? "Pending"))) return true;
+  const last = policy.status?.lastDecision;
+  if (!last?.runRef?.name || runs.some((run) => run.metadata.name === last.runRef?.name)) return false;
+  return now - Date.parse(last.time ?? "") < unseenRunGraceMs;
+}
+
+/** Why the policy cannot act on a decision, if it cannot: a Ready=False reason users see in status and Events. */
+function planProblem(policy: RegionPolicy, deps: RegionPolicyDeps): { reason: string; message: string } | undefined {
+  const { automation } = policy.spec;
+  if ((automation.mode ?? "Manual") === "Paused") return undefined;
+  const planName = automation.failoverPlanRef?.name;
+  if (!planName) return { reason: "PlanNotSet", message: "spec.automation.failoverPlanRef is required unless Paused" };
+  const plan = deps.store.plan(policy.metadata.namespace ?? "default", planName);
+  if (!plan) return { reason: "PlanNotFound", message: `FailoverPlan ${planName} does not exist in this namespace` };
+  if (plan.spec.regionPolicyRef.name !== policy.metadata.name) {
+    return {
+      reason: "PlanForOtherPolicy",
+      message: `FailoverPlan ${planName} belongs to RegionPolicy ${plan.spec.regionPolicyRef.name}, not this one`,
+    };
+  }
+  return undefined;
+}
+
+function runFor(policy: RegionPolicy, decision: Decision & { from: string; to: string }, now: number): FailoverRun {
+  const name = `${policy.metadata.name}-${decision.kind.toLowerCase()}-${Math.floor(now / 1000).toString(36)}`;
+  return {
+    apiVersion,
+    kind: "FailoverRun",
+    metadata: {
+      name: name.slice(0, 253),
+      namespace: policy.metadata.namespace,
+      labels: { [policyLabel]: policy.metadata.name ?? "" },
+    },
+    spec: {
+      planRef: { name: policy.spec.automation.failoverPlanRef?.name ?? "" },
+      from: decision.from,
+      to: decision.to,
+      trigger: "Automatic",
+      reason: `${decision.reason}: ${decision.message}`.slice(0, 1024),
+    },
+  };
+}
+
+/** Status without the fields that change with every sample, to tell a real change from a refresh. */
+function significant(status: RegionPolicyStatus | undefined): string {
+  return JSON.stringify({
+    ...status,
+    signals: status?.signals?.map(({ lastSampleTime: _t, lastDetail: _d, ...rest }) => rest),
+    regions: status?.regions?.map(({ penalty: _p, penaltyTime: _pt, ...rest }) => rest),
+    conditions: status?.conditions?.map(({ message: _m, ...rest }) => rest),
+    lastDecision: status?.lastDecision && { ...status.lastDecision, message: undefined },
+  });
+}
+
+function newestSample(status: RegionPolicyStatus | undefined): number {
+  return Math.max(0, ...(status?.signals ?? []).map((s) => Date.parse(s.lastSampleTime ?? "") || 0));
+}
+
+export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps): Promise<ReconcileResult> {
+  const [namespace = "", name = ""] = key.split("/");
+  const policy = deps.store.policy(namespace, name);
+  if (!policy || policy.metadata.deletionTimestamp) {
+    // Nothing outside the cluster belongs to a RegionPolicy, so deleting one needs no finalizer: stop probing it.
+    deps.signals.remove(key);
+    deps.samples.forget(key);
+    return {};
+  }
+  const now = deps.now();
+  const log = deps.log.child({ policy: key });
+  deps.signals.sync(key, namespace, policy.spec.signals);
+
+  const samples = deps.samples.drain(key);
+  for (const s of samples) deps.observer.sampled(namespace, name, s.region, s.signal, s.ok);
+  const resolved = resolvePolicy(policy.spec);
+  const activeRegion =
+    policy.status?.activeRegion ??
+    resolved.regions.find((r) => r.role === "primary")?.name ??
+    resolved.regions[0]?.name ??
+    "";
+  const runs = deps.store.runsOf(namespace, name);
+  const evaluation = evaluatePolicy(resolved, stateFromStatus(policy.status, now), samples, {
+    activeRegion,
+    runInProgress: runInProgress(policy, runs, now),
+    localRegion: deps.localRegion,
+    now,
+  });
+  const decision = evaluation.decision;
+  const notReady = planProblem(policy, deps);
+
+  let startedRun: string | undefined;
+  const isMove = decision.kind === "Failover" || decision.kind === "Failback";
+  if (isMove && !notReady && decision.from && decision.to) {
+    // The target region's controller executes a move: the failing region's controller may be dead or cut off.
+    if (decision.to === deps.localRegion) {
+      const run = runFor(policy, { ...decision, from: decision.from, to: decision.to }, now);
+      const outcome = await deps.store.createRun(run);
+      startedRun = run.metadata.name;
+      log.info(
+        { run: startedRun, outcome, from: decision.from, to: decision.to },
+        `automatic ${decision.kind} started`,
+      );
+      deps.events.event(
+        refOf(policy),
+        "Normal",
+        `${decision.kind}Started`,
+        `FailoverRun ${startedRun}: ${decision.message}`,
+      );
+    }
+  }
+
+  const status = statusFromEvaluation({
+    policy,
+    evaluation,
+    activeRegion,
+    epoch: policy.status?.epoch ?? 0,
+    thresholds: resolved.dampening,
+    ...(startedRun ? { startedRun } : {}),
+    ...(notReady ? { notReady } : {}),
+    now,
+  });
+
+  const previous = policy.status;
+  const changedDecision = previous?.lastDecision?.time !== status.lastDecision?.time;
+  const due = significant(previous) !== significant(status) || now - newestSample(previous) >= statusRefreshMs;
+  if (due) {
+    try {
+      await deps.store.writePolicyStatus(policy, status);
+    } catch (error) {
+      deps.samples.restore(key, samples);
+      throw error;
+    }
+  }
+  deps.observer.evaluated(namespace, name, evaluation);
+  if (changedDecision) {
+    deps.observer.decided(namespace, name, decision);
+    if (decision.kind !== "Stay" || previous?.lastDecision) {
+      const type = decision.kind === "Stay" ? "Normal" : "Warning";
+      deps.events.event(refOf(policy), type, decision.reason, decision.message);
+    }
+    log.info(
+      { decision: decision.kind, reason: decision.reason, from: decision.from, to: decision.to },
+      decision.message,
+    );
+  }
+  if (notReady && previous?.conditions?.find((c) => c.type === "Ready")?.reason !== notReady.reason) {
+    deps.events.event(refOf(policy), "Warning", notReady.reason, notReady.message);
+  }
+  const wake = decision.until !== undefined ? Math.max(1000, decision.until - now) : maxRequeueMs;
+  return { requeueAfterMs: Math.min(wake, maxRequeueMs) };
+}

@@ -1,0 +1,153 @@
+/**
+ * RegionPolicy status ⇄ evaluator state, as pure functions. The status is the evaluator's memory (so a new leader
+ * continues where the old one stopped) and the user's view (health, penalties, the last decision, conditions).
+ */
+import { setCondition, type Condition } from "../../core/conditions.js";
+import type { Decision } from "../../core/decision/decide.js";
+import type { Evaluation, EvaluationState } from "../../core/evaluate.js";
+import type { RegionPolicy, RegionPolicyStatus } from "../../crds/generated/regionpolicies.js";
+
+const ms = (time: string | undefined): number | undefined => {
+  if (time === undefined) return undefined;
+  const value = Date.parse(time);
+  return Number.isFinite(value) ? value : undefined;
+};
+const iso = (epochMs: number): string => new Date(epochMs).toISOString();
+/** RFC 3339 with second precision, as metav1.Time is stored, so an unchanged status compares equal after a round trip. */
+const seconds = (epochMs: number): string =>
+  new Date(Math.floor(epochMs / 1000) * 1000).toISOString().replace(".000", "");
+
+export function stateFromStatus(status: RegionPolicyStatus | undefined, now: number): EvaluationState {
+  const state: EvaluationState = {
+    signals: (status?.signals ?? []).map((s) => {
+      const signal: EvaluationState["signals"][number] = {
+        signal: s.name,
+        region: s.region,
+        observer: s.observer ?? "",
+        health: s.health ?? "Unknown",
+        consecutiveFailures: s.consecutiveFailures ?? 0,
+        consecutiveSuccesses: s.consecutiveSuccesses ?? 0,
+      };
+      const last = ms(s.lastSampleTime);
+      if (last !== undefined) signal.lastSampleAt = last;
+      if (s.lastDetail !== undefined) signal.lastDetail = s.lastDetail;
+      return signal;
+    }),
+    regions: (status?.regions ?? []).map((r) => {
+      const region: EvaluationState["regions"][number] = {
+        name: r.name,
+        health: r.health ?? "Unknown",
+        since: ms(r.since) ?? now,
+        penalty: { value: r.penalty ?? 0, updatedAt: ms(r.penaltyTime) ?? now },
+      };
+      const suppressedSince = ms(r.suppressedSince);
+      if (suppressedSince !== undefined) region.penalty.suppressedSince = suppressedSince;
+      if (r.lastKnownHealth !== undefined) region.lastKnownHealth = r.lastKnownHealth;
+      return region;
+    }),
+  };
+  const last = ms(status?.lastAutomaticTransitionTime);
+  if (last !== undefined) state.lastAutomaticTransitionAt = last;
+  return state;
+}
+
+export interface StatusContext {
+  policy: RegionPolicy;
+  evaluation: Evaluation;
+  activeRegion: string;
+  epoch: number;
+  /** Set when this reconcile started an automatic move (a run was created). */
+  startedRun?: string;
+  /** The policy's thresholds: consecutive counts are stored up to them (see below). */
+  thresholds: { failureThreshold: number; successThreshold: number };
+  /** Why the policy cannot act (plan missing, …); Ready=False with this reason. */
+  notReady?: { reason: string; message: string };
+  now: number;
+}
+
+function sameDecision(a: RegionPolicyStatus["lastDecision"], b: Decision): boolean {
+  return a?.decision === b.kind && a.from === b.from && a.to === b.to && a.reason === b.reason;
+}
+
+export function statusFromEvaluation(ctx: StatusContext): RegionPolicyStatus {
+  const { policy, evaluation, now } = ctx;
+  const previous = policy.status ?? {};
+  const generation = policy.metadata.generation ?? 0;
+  const state = evaluation.state;
+  const stateByRegion = new Map(state.regions.map((r) => [r.name, r]));
+
+  const regions = evaluation.regions.map((report) => {
+    const tracked = stateByRegion.get(report.name);
+    const region: NonNullable<RegionPolicyStatus["regions"]>[number] = {
+      name: report.name,
+      health: report.health,
+      since: seconds(report.since),
+      failingSignals: [...(report.failingSignals ?? [])],
+      penalty: Math.round((tracked?.penalty.value ?? 0) * 1000) / 1000,
+      penaltyTime: iso(tracked?.penalty.updatedAt ?? now),
+    };
+    if (tracked?.lastKnownHealth !== undefined) region.lastKnownHealth = tracked.lastKnownHealth;
+    if (tracked?.penalty.suppressedSince !== undefined) region.suppressedSince = iso(tracked.penalty.suppressedSince);
+    if (report.suppressed && report.suppressedUntil !== undefined)
+      region.suppressedUntil = seconds(report.suppressedUntil);
+    return region;
+  });
+
+  const signals = state.signals.map((s) => {
+    const signal: NonNullable<RegionPolicyStatus["signals"]>[number] = {
+      name: s.signal,
+      region: s.region,
+      observer: s.observer,
+      health: s.health,
+      // Counting beyond a threshold changes no decision, so the stored counts stop there: a steady signal then leaves
+      // status unchanged and costs no write per sample.
+      consecutiveFailures: Math.min(s.consecutiveFailures, ctx.thresholds.failureThreshold),
+      consecutiveSuccesses: Math.min(s.consecutiveSuccesses, ctx.thresholds.successThreshold),
+    };
+    if (s.lastSampleAt !== undefined) signal.lastSampleTime = iso(s.lastSampleAt);
+    if (s.lastDetail !== undefined) signal.lastDetail = s.lastDetail.slice(0, 1024);
+    return signal;
+  });
+
+  const decision = evaluation.decision;
+  const lastDecision: NonNullable<RegionPolicyStatus["lastDecision"]> =
+    sameDecision(previous.lastDecision, decision) && !ctx.startedRun
+      ? { ...previous.lastDecision, message: decision.message }
+      : { time: seconds(now), decision: decision.kind, reason: decision.reason, message: decision.message };
+  if (decision.from !== undefined) lastDecision.from = decision.from;
+  if (decision.to !== undefined) lastDecision.to = decision.to;
+  if (ctx.startedRun) lastDecision.runRef = { name: ctx.startedRun };
+
+  let conditions: Condition[] = previous.conditions ?? [];
+  const set = (type: string, status: Condition["status"], reason: string, message: string) => {
+    conditions = setCondition(conditions, { type, status, reason, message, observedGeneration: generation }, now);
+  };
+  if (ctx.notReady) set("Ready", "False", ctx.notReady.reason, ctx.notReady.message);
+  else set("Ready", "True", "Evaluating", `Evaluating ${signals.length} signal(s) across ${regions.length} region(s)`);
+  const unwell = evaluation.regions.filter((r) => r.health !== "Healthy");
+  if (unwell.length > 0) {
+    set("Degraded", "True", "RegionNotHealthy", unwell.map((r) => `${r.name} is ${r.health}`).join("; "));
+  } else {
+    set("Degraded", "False", "AllRegionsHealthy", "Every region is Healthy");
+  }
+  const suppressed = evaluation.regions.filter((r) => r.suppressed);
+  if (suppressed.length > 0) {
+    const until = suppressed.map((r) => `${r.name} until ${r.suppressedUntil ? seconds(r.suppressedUntil) : "?"}`);
+    set("FlapSuppressed", "True", "FlapSuppressed", `Flap damping holds automation back: ${until.join(", ")}`);
+  } else {
+    set("FlapSuppressed", "False", "NotSuppressed", "No region is suppressed by flap damping");
+  }
+
+  const status: RegionPolicyStatus = {
+    observedGeneration: generation,
+    activeRegion: ctx.activeRegion,
+    epoch: ctx.epoch,
+    regions,
+    signals,
+    lastDecision,
+    conditions,
+  };
+  const lastTransition = ctx.startedRun ? now : state.lastAutomaticTransitionAt;
+  if (lastTransition !== undefined) status.lastAutomaticTransitionTime = iso(lastTransition);
+  return status;
+}

@@ -1,0 +1,36 @@
+/**
+ * RFC 7386 JSON merge patch between two documents: applying `mergePatch(before, after)` to `before` gives `after`.
+ * Status is written as such a patch (with metadata.resourceVersion as a precondition), so a field that disappears from
+ * the computed status is removed on the server too, and a write based on a stale read is refused.
+ */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+const isObject = (value: unknown): value is Record<string, Json> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** The patch from `before` to `after`, or undefined when they are equal. Arrays are replaced whole, as RFC 7386 does. */
+export function mergePatch(before: Json | undefined, after: Json): Json | undefined {
+  if (!isObject(before) || !isObject(after)) {
+    return JSON.stringify(before) === JSON.stringify(after) ? undefined : after;
+  }
+  const patch: Record<string, Json> = {};
+  for (const key of Object.keys(before)) {
+    if (!(key in after)) patch[key] = null;
+  }
+  for (const [key, value] of Object.entries(after)) {
+    const sub = mergePatch(before[key], value);
+    if (sub !== undefined) patch[key] = sub;
+  }
+  return Object.keys(patch).length === 0 ? undefined : patch;
+}
+
+/** Applies a merge patch (RFC 7386), for tests and for predicting what the server will hold. */
+export function applyMergePatch(target: Json | undefined, patch: Json): Json {
+  if (!isObject(patch)) return patch;
+  const result: Record<string, Json> = isObject(target) ? { ...target } : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete result[key];
+    else result[key] = applyMergePatch(result[key], value);
+  }
+  return result;
+}

@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import { openApiSchema } from "../crds/definitions.js";
+import type { RegionPolicySpec } from "../crds/generated/regionpolicies.js";
+import { policyDefaults, resolvePolicy } from "./policy.js";
+
+interface Schema {
+  default?: unknown;
+  properties?: Record<string, Schema>;
+  items?: Schema;
+}
+
+function schemaAt(path: string[]): Schema {
+  let node = openApiSchema("RegionPolicy") as Schema;
+  for (const key of path) {
+    const next = key === "[]" ? node.items : node.properties?.[key];
+    if (next === undefined) throw new Error(`no schema at ${path.join(".")}`);
+    node = next;
+  }
+  return node;
+}
+
+const minimal: RegionPolicySpec = {
+  regions: [{ name: "use1", role: "primary" }, { name: "euw1" }],
+  signals: [
+    { name: "api-http", region: "use1", http: { url: "https://use1.example.com/healthz" } },
+    { name: "r53", region: "use1", route53HealthCheck: { healthCheckId: "0123abcd" } },
+  ],
+  automation: {},
+};
+
+describe("resolvePolicy", () => {
+  it("fills every default of the CRD", () => {
+    expect(resolvePolicy(minimal)).toEqual({
+      regions: [
+        { name: "use1", role: "primary" },
+        { name: "euw1", role: "secondary" },
+      ],
+      signals: [
+        { name: "api-http", region: "use1" },
+        { name: "r53", region: "use1", route53HealthCheck: { healthCheckId: "0123abcd" } },
+      ],
+      regionUnhealthyWhen: { failingSignals: 1, quorum: 1 },
+      dampening: {
+        failureThreshold: 3,
+        successThreshold: 5,
+        holdDownSeconds: 600,
+        flapPenalty: {
+          perTransition: 1000,
+          halfLifeSeconds: 900,
+          suppressAbove: 2000,
+          reuseBelow: 750,
+          maxSuppressSeconds: 3600,
+        },
+      },
+      automation: { mode: "Manual", failback: "Manual" },
+    });
+  });
+
+  it("keeps what the spec sets", () => {
+    const p = resolvePolicy({
+      ...minimal,
+      regionUnhealthyWhen: { quorum: 2 },
+      dampening: { failureThreshold: 1, flapPenalty: { reuseBelow: 0 } },
+      automation: { mode: "Paused", failback: "Automatic" },
+    });
+    expect(p.regionUnhealthyWhen).toEqual({ failingSignals: 1, quorum: 2 });
+    expect(p.dampening).toMatchObject({ failureThreshold: 1, successThreshold: 5, flapPenalty: { reuseBelow: 0 } });
+    expect(p.automation).toEqual({ mode: "Paused", failback: "Automatic" });
+  });
+
+  it.each([
+    { path: ["regions", "[]", "role"], value: policyDefaults.role },
+    ...Object.entries(policyDefaults.regionUnhealthyWhen).map(([k, value]) => ({
+      path: ["regionUnhealthyWhen", k],
+      value,
+    })),
+    ...Object.entries(policyDefaults.dampening).map(([k, value]) => ({ path: ["dampening", k], value })),
+    ...Object.entries(policyDefaults.flapPenalty).map(([k, value]) => ({
+      path: ["dampening", "flapPenalty", k],
+      value,
+    })),
+    ...Object.entries(policyDefaults.automation).map(([k, value]) => ({ path: ["automation", k], value })),
+  ])("agrees with the CRD default of spec.$path", ({ path, value }) => {
+    expect(schemaAt(["spec", ...path]).default).toEqual(value);
+  });
+});

@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config.js";
+
+describe("loadConfig", () => {
+  it("reads flags, falls back to SWITCHYARD_* variables, then to defaults", () => {
+    const config = loadConfig(["--region", "eu-west-1", "--lease-duration-seconds", "20"], {
+      SWITCHYARD_LEASE_NAME: "from-env",
+      SWITCHYARD_REGION: "ignored-because-flag-wins",
+    });
+    expect(config).toMatchObject({
+      region: "eu-west-1",
+      leaseDurationSeconds: 20,
+      leaseName: "from-env",
+      renewDeadlineSeconds: 10,
+      retryPeriodSeconds: 2,
+      logLevel: "info",
+    });
+  });
+
+  it.each([
+    [[], "--region (SWITCHYARD_REGION)"],
+    [["--region", "US East"], "must be a region name"],
+    [["--region", "us-east-1", "--renew-deadline-seconds", "20"], "renewDeadlineSeconds must be shorter"],
+    [["--region", "us-east-1", "--log-level", "chatty"], "--log-level (SWITCHYARD_LOG_LEVEL)"],
+    [["--region", "us-east-1", "--lease-duration-seconds", "soon"], "--lease-duration-seconds"],
+    [["--region", "us-east-1", "--no-such-flag", "1"], "Unknown option '--no-such-flag'"],
+  ])("refuses %j naming the problem", (argv, message) => {
+    expect(() => loadConfig(argv, {})).toThrow(ConfigError);
+    expect(() => loadConfig(argv, {})).toThrow(message);
+  });
+});
