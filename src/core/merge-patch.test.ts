@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { applyMergePatch, mergePatch, type Json } from "./merge-patch.js";
+import { applyMergePatch, canonicalJson, mergePatch, type Json } from "./merge-patch.js";
 
 // JSON without nulls inside objects: RFC 7386 cannot express "set to null", and status never holds nulls.
 const json: fc.Arbitrary<Json> = fc.letrec<{ value: Json }>((tie) => ({
@@ -26,6 +26,11 @@ describe("mergePatch", () => {
         expect(patch === undefined ? before : applyMergePatch(before, patch)).toEqual(after);
       }),
     );
+  });
+
+  it("sees no change where only the key order differs, in objects and inside arrays", () => {
+    expect(mergePatch({ a: 1, b: [{ x: 1, y: 2 }] }, { b: [{ y: 2, x: 1 }], a: 1 })).toBeUndefined();
+    expect(canonicalJson({ b: 1, a: [{ d: 1, c: 2 }] })).toBe('{"a":[{"c":2,"d":1}],"b":1}');
   });
 
   it("removes a vanished field with null and replaces arrays whole", () => {

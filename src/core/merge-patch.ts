@@ -8,10 +8,25 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 const isObject = (value: unknown): value is Record<string, Json> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
+/**
+ * JSON with object keys sorted, so two documents that differ only in key order (the API server returns keys in its own
+ * order, not in the order we built them) compare equal.
+ */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (typeof value === "object" && value !== null) {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
 /** The patch from `before` to `after`, or undefined when they are equal. Arrays are replaced whole, as RFC 7386 does. */
 export function mergePatch(before: Json | undefined, after: Json): Json | undefined {
   if (!isObject(before) || !isObject(after)) {
-    return JSON.stringify(before) === JSON.stringify(after) ? undefined : after;
+    return canonicalJson(before) === canonicalJson(after) ? undefined : after;
   }
   const patch: Record<string, Json> = {};
   for (const key of Object.keys(before)) {

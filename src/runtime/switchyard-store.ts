@@ -21,6 +21,13 @@ export const fieldManager = "switchyard-controller";
 const statusCode = (error: unknown): number | undefined => (error as { code?: number }).code;
 
 export class KubeSwitchyardStore implements SwitchyardStore {
+  /**
+   * Our own status writes, until the informer shows them: a reconcile right after a write would otherwise read the
+   * object as it was before, and its write would only meet a conflict. Keyed by "namespace/name"; `before` is the
+   * resourceVersion the write replaced, so no ordering of (opaque) resourceVersions is assumed.
+   */
+  private readonly written = new Map<string, { before: string | undefined; after: RegionPolicy }>();
+
   constructor(
     private readonly api: Pick<CustomObjectsApi, "patchNamespacedCustomObjectStatus" | "createNamespacedCustomObject">,
     private readonly caches: {
@@ -31,7 +38,12 @@ export class KubeSwitchyardStore implements SwitchyardStore {
   ) {}
 
   policy(namespace: string, name: string): RegionPolicy | undefined {
-    return this.caches.policies.get(`${namespace}/${name}`);
+    const key = `${namespace}/${name}`;
+    const cached = this.caches.policies.get(key);
+    const written = this.written.get(key);
+    if (written && cached && cached.metadata.resourceVersion === written.before) return written.after;
+    this.written.delete(key);
+    return cached;
   }
 
   plan(namespace: string, name: string): FailoverPlan | undefined {
@@ -48,7 +60,7 @@ export class KubeSwitchyardStore implements SwitchyardStore {
     const patch = mergePatch((policy.status ?? {}) as Json, status as unknown as Json);
     if (patch === undefined) return;
     try {
-      await this.api.patchNamespacedCustomObjectStatus(
+      const updated = (await this.api.patchNamespacedCustomObjectStatus(
         {
           group,
           version,
@@ -59,7 +71,9 @@ export class KubeSwitchyardStore implements SwitchyardStore {
           fieldManager,
         },
         setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
-      );
+      )) as RegionPolicy;
+      const key = `${policy.metadata.namespace}/${policy.metadata.name}`;
+      this.written.set(key, { before: policy.metadata.resourceVersion, after: updated });
     } catch (error) {
       if (statusCode(error) === 409) throw new ConflictError(`RegionPolicy ${policy.metadata.name} changed meanwhile`);
       throw error;

@@ -3,9 +3,15 @@ import type { AppsV1Api } from "@kubernetes/client-node";
 import type { RegionPolicySpecSignalWorkload } from "../crds/generated/regionpolicies.js";
 import { describeError, type ProbeContext, type ProbeResult } from "./probe.js";
 
-/** `appsFor(region)` gives the AppsV1Api of that region's cluster (this cluster, or a peer through its kubeconfig). */
+/**
+ * `appsFor(region, namespace)` gives the AppsV1Api of that region's cluster: this cluster, or a peer through the
+ * kubeconfig Secret its RegionPolicy names.
+ */
 export function workloadProbe(
-  appsFor: (region: string) => Promise<Pick<AppsV1Api, "readNamespacedDeployment" | "readNamespacedStatefulSet">>,
+  appsFor: (
+    region: string,
+    namespace: string,
+  ) => Promise<Pick<AppsV1Api, "readNamespacedDeployment" | "readNamespacedStatefulSet">>,
 ) {
   return async (
     source: RegionPolicySpecSignalWorkload,
@@ -16,7 +22,7 @@ export function workloadProbe(
     const kind = source.kind ?? "Deployment";
     const minAvailable = source.minAvailable ?? 1;
     try {
-      const apps = await appsFor(region);
+      const apps = await appsFor(region, context.namespace);
       const request = { name: source.name, namespace };
       const available =
         kind === "StatefulSet"

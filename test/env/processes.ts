@@ -21,9 +21,15 @@ process.once("exit", () => {
   for (const child of running) child.kill("SIGKILL");
 });
 
-export function startProcess(name: string, command: string, args: string[], logPath: string): ManagedProcess {
+export function startProcess(
+  name: string,
+  command: string,
+  args: string[],
+  logPath: string,
+  env: NodeJS.ProcessEnv = process.env,
+): ManagedProcess {
   const log = createWriteStream(logPath, { flags: "a" });
-  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   running.add(child);

@@ -5,6 +5,7 @@
 import type { Logger } from "pino";
 import type { Decision } from "../../core/decision/decide.js";
 import { evaluatePolicy } from "../../core/evaluate.js";
+import { canonicalJson } from "../../core/merge-patch.js";
 import { resolvePolicy } from "../../core/policy.js";
 import { apiVersion, policyLabel } from "../../crds/definitions.js";
 import type { FailoverRun } from "../../crds/generated/failoverruns.js";
@@ -96,7 +97,7 @@ function runFor(policy: RegionPolicy, decision: Decision & { from: string; to: s
 
 /** Status without the fields that change with every sample, to tell a real change from a refresh. */
 function significant(status: RegionPolicyStatus | undefined): string {
-  return JSON.stringify({
+  return canonicalJson({
     ...status,
     signals: status?.signals?.map(({ lastSampleTime: _t, lastDetail: _d, ...rest }) => rest),
     regions: status?.regions?.map(({ penalty: _p, penaltyTime: _pt, ...rest }) => rest),

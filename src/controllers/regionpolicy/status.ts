@@ -4,6 +4,7 @@
  */
 import { setCondition, type Condition } from "../../core/conditions.js";
 import type { Decision } from "../../core/decision/decide.js";
+import { Reason } from "../../core/decision/reasons.js";
 import type { Evaluation, EvaluationState } from "../../core/evaluate.js";
 import type { RegionPolicy, RegionPolicyStatus } from "../../crds/generated/regionpolicies.js";
 
@@ -110,13 +111,18 @@ export function statusFromEvaluation(ctx: StatusContext): RegionPolicyStatus {
   });
 
   const decision = evaluation.decision;
-  const lastDecision: NonNullable<RegionPolicyStatus["lastDecision"]> =
-    sameDecision(previous.lastDecision, decision) && !ctx.startedRun
-      ? { ...previous.lastDecision, message: decision.message }
-      : { time: seconds(now), decision: decision.kind, reason: decision.reason, message: decision.message };
-  if (decision.from !== undefined) lastDecision.from = decision.from;
-  if (decision.to !== undefined) lastDecision.to = decision.to;
-  if (ctx.startedRun) lastDecision.runRef = { name: ctx.startedRun };
+  let lastDecision: NonNullable<RegionPolicyStatus["lastDecision"]>;
+  if (decision.reason === Reason.RunInProgress && previous.lastDecision?.runRef) {
+    // Waiting for a run is not a new decision: the one that started the run stays on record, with its run.
+    lastDecision = previous.lastDecision;
+  } else if (sameDecision(previous.lastDecision, decision) && !ctx.startedRun) {
+    lastDecision = { ...previous.lastDecision, message: decision.message };
+  } else {
+    lastDecision = { time: seconds(now), decision: decision.kind, reason: decision.reason, message: decision.message };
+    if (decision.from !== undefined) lastDecision.from = decision.from;
+    if (decision.to !== undefined) lastDecision.to = decision.to;
+    if (ctx.startedRun) lastDecision.runRef = { name: ctx.startedRun };
+  }
 
   let conditions: Condition[] = previous.conditions ?? [];
   const set = (type: string, status: Condition["status"], reason: string, message: string) => {

@@ -1,0 +1,421 @@
+/**
+ * Leader election on a coordination.k8s.io/v1 Lease (client-node ships none). This file is the shell: it reads and
+ * writes the Lease, keeps time and calls back; every decision comes from lease-decision.ts.
+ *
+ * Contract for the caller: do leader-only work (any write) only between onStartedLeading and onStoppedLeading, and
+ * check isLeader() before each write. onStoppedLeading fires at the renew deadline at the latest, which is before any
+ * other replica can take the Lease over; on a graceful stop the Lease is released only after onStoppedLeading has
+ * finished, so the successor never overlaps with the caller's last writes.
+ */
+import { hostname } from "node:os";
+import { randomUUID } from "node:crypto";
+import {
+  IsomorphicFetchHttpLibrary,
+  V1MicroTime,
+  type ConfigurationOptions,
+  type CoordinationV1Api,
+  type HttpLibrary,
+  type V1Lease,
+} from "@kubernetes/client-node";
+import {
+  afterSuccessfulWrite,
+  decideLease,
+  isLeading,
+  leaderElectionConfig,
+  notLeading,
+  releasedRecord,
+  retryJitterFactor,
+  type ElectorState,
+  type LeaderElectionConfig,
+  type LeaseRecord,
+  type LostReason,
+  type ObservedLease,
+} from "./lease-decision.js";
+import type { Logger } from "./logger.js";
+import { monotonicTimers, sleep, timeoutSignal, type CancelTimer, type Timers } from "./timers.js";
+
+/** The three calls the elector makes; a CoordinationV1Api has them. */
+export type LeaseApi = Pick<
+  CoordinationV1Api,
+  "readNamespacedLease" | "createNamespacedLease" | "replaceNamespacedLease"
+>;
+
+export type ElectionLogger = Pick<Logger, "debug" | "info" | "warn" | "error">;
+
+export interface LeaderElectorOptions {
+  coordinationApi: LeaseApi;
+  namespace: string;
+  /** Name of the Lease. */
+  name: string;
+  /** Unique per process (see defaultIdentity()); two processes with one identity would both lead. */
+  identity: string;
+  config?: Partial<LeaderElectionConfig>;
+  /** Called when this process becomes leader; `signal` aborts when the term ends. */
+  onStartedLeading: (signal: AbortSignal) => void;
+  /** Called when the term ends; the caller must stop all writes. release() waits for the returned promise. */
+  onStoppedLeading: () => void | Promise<void>;
+  logger?: ElectionLogger;
+  /** Default: monotonicTimers. */
+  timers?: Timers;
+  /** [0, 1) source for the candidates' retry jitter. */
+  random?: () => number;
+}
+
+const noop = () => undefined;
+const silentLogger: ElectionLogger = { debug: noop, info: noop, warn: noop, error: noop };
+
+/** controller-runtime's identity: hostname plus a random suffix, so a restarted pod never reuses its predecessor's. */
+export function defaultIdentity(): string {
+  return `${hostname()}_${randomUUID()}`;
+}
+
+export class LeaderElector {
+  private readonly api: LeaseApi;
+  private readonly config: LeaderElectionConfig;
+  private readonly timers: Timers;
+  private readonly random: () => number;
+  private readonly log: ElectionLogger;
+  private readonly http = new IsomorphicFetchHttpLibrary();
+
+  private state: ElectorState = notLeading;
+  /** The Lease as last read or written, as the decisions see it. */
+  private observed: ObservedLease | undefined;
+  private observedRecordJson: string | undefined;
+  private campaign: AbortController | undefined;
+  private loop: Promise<void> | undefined;
+  private term: AbortController | undefined;
+  private cancelDeadline: CancelTimer | undefined;
+  /** The last onStoppedLeading; nobody campaigns again before it has finished. */
+  private stepDown: Promise<void> = Promise.resolve();
+  /** Counts ended terms, so a write that was in flight when a term ended cannot revive it. */
+  private endedTerms = 0;
+
+  constructor(private readonly options: LeaderElectorOptions) {
+    this.api = options.coordinationApi;
+    this.config = leaderElectionConfig(options.config);
+    // Monotonic: a wall-clock step must neither extend a term nor cut a lease short.
+    this.timers = options.timers ?? monotonicTimers;
+    this.random = options.random ?? Math.random;
+    this.log = options.logger ?? silentLogger;
+    if (!options.identity) throw new Error("leader election needs a non-empty identity");
+  }
+
+  /** Starts campaigning in the background. */
+  start(): void {
+    if (this.loop) return;
+    const campaign = new AbortController();
+    this.campaign = campaign;
+    this.loop = this.run(campaign.signal);
+  }
+
+  /**
+   * Whether this process may act as leader right now. Checked against the clock, not only the loop's state, so it
+   * turns false at the renew deadline even if the event loop was too busy to run the deadline timer.
+   */
+  isLeader(): boolean {
+    return isLeading(this.state, this.timers.now(), this.config);
+  }
+
+  /**
+   * Stops campaigning without releasing the Lease — what a crash looks like to the others: they take over once the
+   * lease duration has passed. Ends the term (onStoppedLeading) if leading.
+   */
+  async stop(): Promise<void> {
+    this.campaign?.abort();
+    await this.loop;
+    this.loop = undefined;
+    this.stopLeading("Stopped", undefined);
+    await this.stepDown;
+  }
+
+  /**
+   * Graceful shutdown (client-go's ReleaseOnCancel): stops, waits for onStoppedLeading, then clears the holder so a
+   * standby takes over on its next retry instead of after the lease duration.
+   */
+  async release(): Promise<void> {
+    await this.stop();
+    const signal = new AbortController().signal;
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      // Read fresh: a renewal that was cut short by stop() may still have reached the API server.
+      let lease: V1Lease;
+      try {
+        lease = await this.request(signal, (o) => this.api.readNamespacedLease(this.ref(), o));
+      } catch (error) {
+        if (statusOf(error) !== 404)
+          this.log.warn({ err: error, lease: this.options.name }, "could not read the Lease to release it");
+        return;
+      }
+      const record = toLeaseRecord(lease);
+      if (record.holderIdentity !== this.options.identity) return;
+      try {
+        await this.request(signal, (o) =>
+          this.api.replaceNamespacedLease(
+            { ...this.ref(), body: this.leaseBody(lease, releasedRecord(record, this.timers.now())) },
+            o,
+          ),
+        );
+        this.log.info({ lease: this.options.name }, "released the leader Lease");
+        return;
+      } catch (error) {
+        if (statusOf(error) === 409 && attempt === 1) continue; // changed under us: look again
+        this.log.warn({ err: error, lease: this.options.name }, "could not release the leader Lease");
+        return;
+      }
+    }
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
+    const retryMs = this.config.retryPeriodSeconds * 1000;
+    while (!signal.aborted) {
+      await this.stepDown;
+      try {
+        await this.attempt(signal);
+      } catch (error) {
+        // attempt() handles API errors; this is a bug, but the loop must outlive it or nobody would ever lead.
+        this.log.error({ err: error }, "leader election attempt failed unexpectedly");
+        this.checkDeadline();
+      }
+      // A leader renews every retry period; candidates add jitter so replicas started together do not move in step.
+      const delay = this.state.leading ? retryMs : retryMs * (1 + retryJitterFactor * this.random());
+      await sleep(this.timers, delay, signal);
+    }
+  }
+
+  private async attempt(signal: AbortSignal): Promise<void> {
+    let lease: V1Lease | undefined;
+    try {
+      lease = await this.request(signal, (o) => this.api.readNamespacedLease(this.ref(), o));
+    } catch (error) {
+      if (signal.aborted) return;
+      if (statusOf(error) !== 404) {
+        this.log.warn({ err: error, lease: this.options.name }, "could not read the leader Lease");
+        this.checkDeadline();
+        return;
+      }
+    }
+    if (signal.aborted) return;
+    this.observe(lease);
+
+    const decision = decideLease({
+      observed: this.observed,
+      identity: this.options.identity,
+      now: this.timers.now(),
+      config: this.config,
+      state: this.state,
+    });
+    switch (decision.action) {
+      case "wait":
+        return;
+      case "lost":
+        this.stopLeading(decision.reason, decision.holder);
+        return;
+      case "acquire":
+      case "renew":
+        await this.write(lease, decision.record, signal);
+        return;
+    }
+  }
+
+  private async write(current: V1Lease | undefined, record: LeaseRecord, signal: AbortSignal): Promise<void> {
+    const body = this.leaseBody(current, record);
+    // The deadline counts from the moment the write leaves, not when it returns (lease-decision.ts, rule 2).
+    const sentAt = this.timers.now();
+    const endedTermsBefore = this.endedTerms;
+    let written: V1Lease;
+    try {
+      written = await this.request(signal, (o) =>
+        current === undefined
+          ? this.api.createNamespacedLease({ namespace: this.options.namespace, body }, o)
+          : this.api.replaceNamespacedLease({ ...this.ref(), body }, o),
+      );
+    } catch (error) {
+      if (signal.aborted) return;
+      if (statusOf(error) === 409) {
+        // Optimistic concurrency: another elector wrote first. The next read shows who.
+        this.log.debug({ lease: this.options.name }, "the leader Lease changed under us");
+      } else {
+        this.log.warn({ err: error, lease: this.options.name }, "could not write the leader Lease");
+      }
+      this.checkDeadline();
+      return;
+    }
+    if (signal.aborted) return;
+    this.observe(written);
+    // The term ended while the write was out (deadline): the next attempt, after onStoppedLeading has finished,
+    // starts a new one. Until then the Lease names us, so nobody else can take it.
+    if (this.endedTerms !== endedTermsBefore) return;
+    const next = afterSuccessfulWrite(sentAt, this.timers.now(), this.config);
+    if (!next.leading) {
+      this.checkDeadline();
+    } else if (this.state.leading) {
+      this.state = next;
+      this.armDeadline();
+    } else {
+      this.startLeading(next, record);
+    }
+  }
+
+  private startLeading(state: ElectorState, record: LeaseRecord): void {
+    this.state = state;
+    const term = new AbortController();
+    this.term = term;
+    this.armDeadline();
+    this.log.info(
+      { lease: this.options.name, identity: this.options.identity, transitions: record.leaseTransitions },
+      "became leader",
+    );
+    try {
+      this.options.onStartedLeading(term.signal);
+    } catch (error) {
+      this.log.error({ err: error }, "onStartedLeading threw");
+    }
+  }
+
+  private stopLeading(reason: LostReason | "Stopped", holder: string | undefined): void {
+    if (!this.state.leading) return;
+    this.state = notLeading;
+    this.endedTerms++;
+    this.cancelDeadline?.();
+    this.cancelDeadline = undefined;
+    this.term?.abort();
+    this.term = undefined;
+    const fields = { lease: this.options.name, identity: this.options.identity, reason, holder };
+    if (reason === "Stopped") this.log.info(fields, "stopped leading");
+    else this.log.warn(fields, "lost leadership");
+    const callback = this.options.onStoppedLeading;
+    this.stepDown = (async () => {
+      try {
+        await callback();
+      } catch (error) {
+        this.log.error({ err: error }, "onStoppedLeading failed");
+      }
+    })();
+  }
+
+  /** Steps down when the renew deadline has passed (called after every failure and by the deadline timer). */
+  private checkDeadline(): void {
+    if (this.state.leading && !this.isLeader()) this.stopLeading("RenewDeadlineExceeded", undefined);
+  }
+
+  /** A timer at the renew deadline, so stepping down does not wait for a request that hangs. */
+  private armDeadline(): void {
+    this.cancelDeadline?.();
+    if (!this.state.leading) return;
+    const delay = this.state.renewedAt + this.config.renewDeadlineSeconds * 1000 - this.timers.now();
+    this.cancelDeadline = this.timers.setTimer(delay, () => {
+      // A timer may fire a hair early by the clock it is compared with; then it is simply set again.
+      if (this.isLeader()) this.armDeadline();
+      else this.checkDeadline();
+    });
+  }
+
+  /**
+   * Records what was read or written. Expiry counts from when this version of the record was first seen, as in
+   * client-go, which compares the record rather than the resourceVersion: edits to labels do not extend a lease.
+   */
+  private observe(lease: V1Lease | undefined): void {
+    if (!lease) {
+      this.observed = undefined;
+      this.observedRecordJson = undefined;
+      return;
+    }
+    const record = toLeaseRecord(lease);
+    const json = JSON.stringify(record);
+    if (json === this.observedRecordJson) return;
+    const previousHolder = this.observed?.record.holderIdentity;
+    this.observed = { record, observedAt: this.timers.now() };
+    this.observedRecordJson = json;
+    if (record.holderIdentity !== previousHolder && record.holderIdentity !== this.options.identity) {
+      this.log.info({ lease: this.options.name, holder: record.holderIdentity || undefined }, "leader Lease holder");
+    }
+  }
+
+  private leaseBody(current: V1Lease | undefined, record: LeaseRecord): V1Lease {
+    return {
+      apiVersion: "coordination.k8s.io/v1",
+      kind: "Lease",
+      metadata: {
+        name: this.options.name,
+        namespace: this.options.namespace,
+        // Replace is compare-and-swap on this version: a 409 means someone else won the race.
+        resourceVersion: current?.metadata?.resourceVersion,
+        labels: current?.metadata?.labels,
+        annotations: current?.metadata?.annotations,
+      },
+      spec: {
+        // Keep fields this elector does not manage (strategy, preferredHolder).
+        ...current?.spec,
+        holderIdentity: record.holderIdentity,
+        leaseDurationSeconds: record.leaseDurationSeconds,
+        acquireTime: microTime(record.acquireTime),
+        renewTime: microTime(record.renewTime),
+        leaseTransitions: record.leaseTransitions,
+      },
+    };
+  }
+
+  private ref(): { name: string; namespace: string } {
+    return { name: this.options.name, namespace: this.options.namespace };
+  }
+
+  /**
+   * One API call that gives up when `signal` aborts or after the renew deadline: an answer older than that is of no
+   * use, and a request hanging on a dead connection must not hold a socket forever. client-node's generated APIs
+   * take no AbortSignal, so it is set on the request by a thin HttpLibrary around the default one.
+   */
+  private async request<T>(signal: AbortSignal, call: (options: ConfigurationOptions) => Promise<T>): Promise<T> {
+    const timeout = timeoutSignal(this.timers, this.config.renewDeadlineSeconds * 1000);
+    const combined = AbortSignal.any([signal, timeout.signal]);
+    const httpApi: HttpLibrary = {
+      send: (context) => {
+        context.setSignal(combined);
+        return this.http.send(context);
+      },
+    };
+    try {
+      return await call({ httpApi });
+    } finally {
+      timeout.cancel();
+    }
+  }
+}
+
+/**
+ * The spec of a Lease as a LeaseRecord. client-node 1.4 types acquireTime/renewTime as V1MicroTime (a Date) but hands
+ * them back as the wire strings (its ObjectSerializer has no case for V1MicroTime), so both forms are accepted.
+ */
+export function toLeaseRecord(lease: V1Lease): LeaseRecord {
+  const spec = lease.spec;
+  return {
+    holderIdentity: spec?.holderIdentity ?? "",
+    leaseDurationSeconds: spec?.leaseDurationSeconds ?? 0,
+    acquireTime: parseTime(spec?.acquireTime),
+    renewTime: parseTime(spec?.renewTime),
+    leaseTransitions: spec?.leaseTransitions ?? 0,
+  };
+}
+
+function parseTime(value: unknown): number | undefined {
+  if (value instanceof Date) return value.getTime();
+  if (typeof value === "string") {
+    const parsed = Date.parse(value);
+    return Number.isNaN(parsed) ? undefined : parsed;
+  }
+  return undefined;
+}
+
+/**
+ * MicroTime must go out with six fractional digits: the API server rejects a plain Date's ".123Z" with 400 BadRequest.
+ * client-node's V1MicroTime pads the digits, but TypeScript accepts any Date where V1MicroTime is expected.
+ */
+function microTime(epochMs: number | undefined): V1MicroTime | undefined {
+  return epochMs === undefined ? undefined : new V1MicroTime(epochMs);
+}
+
+/** The HTTP status of a client-node ApiException, if the error is one. */
+export function statusOf(error: unknown): number | undefined {
+  if (typeof error === "object" && error !== null && "code" in error && typeof error.code === "number") {
+    return error.code;
+  }
+  return undefined;
+}

@@ -1,0 +1,38 @@
+/**
+ * The last line of "a standby never writes": every write of a controller goes through this check of the lease, so a
+ * reconcile still running when leadership is lost (a long API call, a paused process) fails instead of writing.
+ */
+import type { EventRecorder, SwitchyardStore } from "../controllers/ports.js";
+
+export class NotLeaderError extends Error {
+  constructor() {
+    super("not the leader: refusing to write");
+  }
+}
+
+export function leaderOnlyStore(store: SwitchyardStore, isLeader: () => boolean): SwitchyardStore {
+  const guard = () => {
+    if (!isLeader()) throw new NotLeaderError();
+  };
+  return {
+    policy: (namespace, name) => store.policy(namespace, name),
+    plan: (namespace, name) => store.plan(namespace, name),
+    runsOf: (namespace, policy) => store.runsOf(namespace, policy),
+    writePolicyStatus: async (policy, status) => {
+      guard();
+      await store.writePolicyStatus(policy, status);
+    },
+    createRun: async (run) => {
+      guard();
+      return store.createRun(run);
+    },
+  };
+}
+
+export function leaderOnlyEvents(events: EventRecorder, isLeader: () => boolean): EventRecorder {
+  return {
+    event: (object, type, reason, message) => {
+      if (isLeader()) events.event(object, type, reason, message);
+    },
+  };
+}
