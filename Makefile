@@ -7,7 +7,7 @@ demo: bootstrap
 
 ## test: every check and every test (lint, types, generated files, unit, integration against real apiservers + moto)
 test: bootstrap lint typecheck
-	npx tsx scripts/generate-types.ts --check
+	npx tsx scripts/generate.ts --check
 	npx vitest run
 
 bootstrap:
@@ -16,12 +16,13 @@ bootstrap:
 lint:
 	npx eslint .
 	npx prettier --check .
+	npx tsx test/env/cli.ts run helm lint --strict charts/switchyard --set region=us-east-1
 
 typecheck:
 	npx tsc -p tsconfig.json --noEmit
 
 generate:
-	npx tsx scripts/generate-types.ts
+	npx tsx scripts/generate.ts
 
 unit: bootstrap
 	npx vitest run --project unit

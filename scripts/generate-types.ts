@@ -1,9 +1,4 @@
-/**
- * Generates src/crds/generated/<plural>.ts from the CRD schemas with json-schema-to-typescript.
- *   npm run generate            write the files
- *   npm run generate -- --check exit 1 when a file is stale (the unit tests check the same)
- */
-import { readFile, writeFile, mkdir } from "node:fs/promises";
+/** TypeScript types for src/crds/generated/<plural>.ts from the CRD schemas, with json-schema-to-typescript. */
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compile, type JSONSchema } from "json-schema-to-typescript";
@@ -64,25 +59,4 @@ export async function renderTypes(kind: Kind): Promise<string> {
 
 export function generatedPath(kind: Kind): string {
   return join(outDir, `${plurals[kind]}.ts`);
-}
-
-async function main(check: boolean): Promise<void> {
-  await mkdir(outDir, { recursive: true });
-  const stale: string[] = [];
-  for (const kind of kinds) {
-    const rendered = await renderTypes(kind);
-    const path = generatedPath(kind);
-    const current = await readFile(path, "utf8").catch(() => "");
-    if (current === rendered) continue;
-    if (check) stale.push(path);
-    else await writeFile(path, rendered);
-  }
-  if (stale.length > 0) {
-    console.error(`stale generated types (run npm run generate): ${stale.join(", ")}`);
-    process.exit(1);
-  }
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  await main(process.argv.includes("--check"));
 }

@@ -1,5 +1,5 @@
 /**
- * The real programs the local environment runs: kube-apiserver, kubectl and etcd, built from the Go module proxy at
+ * The real programs the local environment runs: kube-apiserver, kubectl, etcd (and helm for the chart), built from the Go module proxy at
  * the versions pinned in test/env/binaries/{kube,etcd}/go.mod, and cached outside the repository by version so that
  * only the first run on a machine pays for the build.
  */
@@ -18,6 +18,8 @@ export interface Binaries {
   kubeApiserver: string;
   kubectl: string;
   etcd: string;
+  /** lints the chart and renders deploy/ */
+  helm: string;
 }
 
 interface Program {
@@ -53,6 +55,13 @@ const programs = {
     packagePath: "go.etcd.io/etcd/server/v3",
     file: "etcd",
   },
+  helm: {
+    module: "helm",
+    versionOf: "helm.sh/helm/v3",
+    cacheName: "helm",
+    packagePath: "helm.sh/helm/v3/cmd/helm",
+    file: "helm",
+  },
 } satisfies Record<keyof Binaries, Program>;
 
 export function cacheDir(): string {
@@ -75,6 +84,7 @@ async function programPath(program: Program): Promise<string> {
 
 /** Stamps the version into the binary as upstream's release build does, so `--version` and `/version` tell the truth. */
 function versionFlags(program: Program, version: string): string {
+  if (program.cacheName === "helm") return `-X helm.sh/helm/v3/internal/version.version=${version}`;
   if (program.cacheName !== "kubernetes") return "";
   const [major, minor] = version.replace(/^v/, "").split(".");
   return ["k8s.io/component-base/version", "k8s.io/client-go/pkg/version"]

@@ -2,7 +2,9 @@
  * The local two-region environment from the command line.
  *   tsx test/env/cli.ts ensure            build/cache the binaries and check the AWS emulator is installed
  *   tsx test/env/cli.ts up [--regions N]  start it, print what runs where, stop on Ctrl-C
+ *   tsx test/env/cli.ts run <program> ... run a cached binary (kubectl, helm, etcd, kubeApiserver)
  */
+import { spawnSync } from "node:child_process";
 import { ensureBinaries } from "./binaries.js";
 import { startEnvironment } from "./environment.js";
 
@@ -28,7 +30,14 @@ async function main(argv: string[]): Promise<void> {
     process.once("SIGTERM", stop);
     return;
   }
-  throw new Error(`usage: cli.ts ensure | up [--regions N]`);
+  if (command === "run") {
+    const [program = "", ...args] = rest;
+    const binaries = await ensureBinaries(log);
+    const path = binaries[program as keyof typeof binaries];
+    if (!path) throw new Error(`unknown program ${program}; one of ${Object.keys(binaries).join(", ")}`);
+    process.exit(spawnSync(path, args, { stdio: "inherit" }).status ?? 1);
+  }
+  throw new Error(`usage: cli.ts ensure | up [--regions N] | run <program> [args...]`);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

@@ -3,7 +3,7 @@
  * region's cluster. Each has its own ports, certificates, data and admin kubeconfig.
  */
 import { readFileSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { join } from "node:path";
@@ -60,42 +60,87 @@ function kubeconfigFor(name: string, server: string, pki: Pki): string {
   });
 }
 
+/** How many times a process that lost one of its ports (see startOnFreshPorts) is started before giving up. */
+const portAttempts = 4;
+
+/** What etcd and kube-apiserver (Go's net.Listen) print when a port they were given is taken. */
+const addressInUse = /bind: address already in use/;
+
+/** The process's log written from byte `from` on: its own attempt's lines, not those of an earlier one. */
+async function logSince(logPath: string, from: number): Promise<string> {
+  const log = await readFile(logPath).catch(() => Buffer.alloc(0));
+  return log.subarray(from).toString("utf8");
+}
+
+/**
+ * Starts a process on ports from freePort() (`pickPorts`) and waits until it is ready, starting it again on fresh
+ * ports when it exited because one was taken: freePort() lets go of a port before the process binds it, and in between
+ * anything else (another control plane starting alongside, a port that freePort() handed out twice) can take it.
+ * A failed attempt is stopped before the next one, and on any other failure, so nothing is left running.
+ */
+async function startOnFreshPorts<Ports extends number[]>(
+  pickPorts: () => Promise<Ports>,
+  logPath: string,
+  launch: (ports: Ports) => ManagedProcess,
+  probe: (ports: Ports) => Promise<boolean>,
+): Promise<{ proc: ManagedProcess; ports: Ports }> {
+  for (let attempt = 1; ; attempt++) {
+    const ports = await pickPorts();
+    // The log file is appended to across attempts; remember where this attempt's lines start.
+    const logStart = (await stat(logPath).catch(() => undefined))?.size ?? 0;
+    const proc = launch(ports);
+    try {
+      await waitUntilReady(proc, () => probe(ports), startTimeoutMs);
+      return { proc, ports };
+    } catch (error) {
+      // Only an exit (not a timeout) can be a lost port; note it before stop() makes every process look exited.
+      const exited = proc.exited();
+      await proc.stop();
+      const lostPort = exited && addressInUse.test(await logSince(logPath, logStart));
+      if (!lostPort || attempt >= portAttempts) throw error;
+    }
+  }
+}
+
 export async function startControlPlane(name: string, baseDir: string, binaries: Binaries): Promise<ControlPlane> {
   const dir = join(baseDir, name);
   await mkdir(join(dir, "etcd"), { recursive: true });
-  const [pki, etcdClientPort, etcdPeerPort, apiPort] = await Promise.all([
-    createPki(dir, name),
-    freePort(),
-    freePort(),
-    freePort(),
-  ]);
-  const etcdUrl = `http://127.0.0.1:${etcdClientPort}`;
-  const peerUrl = `http://127.0.0.1:${etcdPeerPort}`;
-  const etcd = startProcess(
-    `etcd (${name})`,
-    binaries.etcd,
-    [
-      "--name=default",
-      `--data-dir=${join(dir, "etcd")}`,
-      `--listen-client-urls=${etcdUrl}`,
-      `--advertise-client-urls=${etcdUrl}`,
-      `--listen-peer-urls=${peerUrl}`,
-      `--initial-advertise-peer-urls=${peerUrl}`,
-      `--initial-cluster=default=${peerUrl}`,
-      // Test data is thrown away; fsync would only slow every write down.
-      "--unsafe-no-fsync",
-      "--log-level=warn",
-    ],
-    join(dir, "etcd.log"),
-  );
-  await waitUntilReady(
-    etcd,
-    async () => (await get(`${etcdUrl}/health`, undefined)).body.includes('"true"'),
-    startTimeoutMs,
-  );
+  const pki = await createPki(dir, name);
 
-  const server = `https://127.0.0.1:${apiPort}`;
-  const apiserverArgs = [
+  const etcdUrlFor = (clientPort: number) => `http://127.0.0.1:${clientPort}`;
+  const etcdLog = join(dir, "etcd.log");
+  // etcd binds its listeners before it writes anything to its data dir, so an attempt that lost a port leaves the
+  // data dir as it found it and the next attempt uses the same one.
+  const { proc: etcd, ports: etcdPorts } = await startOnFreshPorts<[client: number, peer: number]>(
+    () => Promise.all([freePort(), freePort()]),
+    etcdLog,
+    ([clientPort, peerPort]) => {
+      const etcdUrl = etcdUrlFor(clientPort);
+      const peerUrl = `http://127.0.0.1:${peerPort}`;
+      return startProcess(
+        `etcd (${name})`,
+        binaries.etcd,
+        [
+          "--name=default",
+          `--data-dir=${join(dir, "etcd")}`,
+          `--listen-client-urls=${etcdUrl}`,
+          `--advertise-client-urls=${etcdUrl}`,
+          `--listen-peer-urls=${peerUrl}`,
+          `--initial-advertise-peer-urls=${peerUrl}`,
+          `--initial-cluster=default=${peerUrl}`,
+          // Test data is thrown away; fsync would only slow every write down.
+          "--unsafe-no-fsync",
+          "--log-level=warn",
+        ],
+        etcdLog,
+      );
+    },
+    async ([clientPort]) => (await get(`${etcdUrlFor(clientPort)}/health`, undefined)).body.includes('"true"'),
+  );
+  const etcdUrl = etcdUrlFor(etcdPorts[0]);
+
+  const serverFor = (apiPort: number) => `https://127.0.0.1:${apiPort}`;
+  const apiserverArgs = (apiPort: number) => [
     `--etcd-servers=${etcdUrl}`,
     "--bind-address=127.0.0.1",
     "--advertise-address=127.0.0.1",
@@ -113,32 +158,39 @@ export async function startControlPlane(name: string, baseDir: string, binaries:
     "--disable-admission-plugins=ServiceAccount",
     "--endpoint-reconciler-type=none",
   ];
-  let apiserver: ManagedProcess | undefined;
-  const startApiserver = async () => {
-    apiserver = startProcess(
-      `kube-apiserver (${name})`,
-      binaries.kubeApiserver,
-      apiserverArgs,
-      join(dir, "apiserver.log"),
-    );
-    await waitUntilReady(apiserver, async () => (await get(`${server}/readyz`, pki)).status === 200, startTimeoutMs);
-  };
-  try {
-    await startApiserver();
-  } catch (error) {
+  const apiserverLog = join(dir, "apiserver.log");
+  const launchApiserver = (apiPort: number) =>
+    startProcess(`kube-apiserver (${name})`, binaries.kubeApiserver, apiserverArgs(apiPort), apiserverLog);
+  const apiserverReady = async (apiPort: number) => (await get(`${serverFor(apiPort)}/readyz`, pki)).status === 200;
+
+  const started = await startOnFreshPorts<[secure: number]>(
+    () => Promise.all([freePort()]),
+    apiserverLog,
+    ([port]) => launchApiserver(port),
+    ([port]) => apiserverReady(port),
+  ).catch(async (error: unknown) => {
     await etcd.stop();
     throw error;
-  }
+  });
+  let apiserver = started.proc;
+  const [apiPort] = started.ports;
+  const server = serverFor(apiPort);
+  // A restart keeps the port, without retrying on another: tests restart the API server to see clients reconnect to
+  // the address they already have (and the kubeconfig names it).
+  const startApiserver = async () => {
+    apiserver = launchApiserver(apiPort);
+    await waitUntilReady(apiserver, () => apiserverReady(apiPort), startTimeoutMs);
+  };
   const kubeconfig = join(dir, "kubeconfig");
   await writeFile(kubeconfig, kubeconfigFor(name, server, pki));
   return {
     info: { name, server, kubeconfig, etcdUrl, dir },
     stopApiserver: async () => {
-      await apiserver?.stop();
+      await apiserver.stop();
     },
     startApiserver,
     stop: async () => {
-      await apiserver?.stop();
+      await apiserver.stop();
       await etcd.stop();
     },
   };

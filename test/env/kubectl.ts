@@ -30,8 +30,18 @@ export async function kubectlOk(env: Pick<EnvironmentInfo, "kubectl">, kubeconfi
   return result.stdout;
 }
 
-/** Installs (or updates) the Switchyard CRDs and waits until the API server serves them. */
+/**
+ * Installs (or updates) the Switchyard CRDs and waits until the API server serves them — Established, and their
+ * schemas published to OpenAPI, which the API server does a moment after Established (kubectl explain needs it).
+ */
 export async function installCrds(env: Pick<EnvironmentInfo, "kubectl">, kubeconfig: string, crdDir: string) {
   await kubectlOk(env, kubeconfig, ["apply", "--server-side", "--field-manager=switchyard-installer", "-f", crdDir]);
   await kubectlOk(env, kubeconfig, ["wait", "--for=condition=Established", "--timeout=60s", "-f", crdDir]);
+  const deadline = Date.now() + 60_000;
+  for (const kind of ["regionpolicies", "failoverplans", "failoverruns", "drillschedules"]) {
+    while ((await kubectl(env, kubeconfig, ["explain", `${kind}.switchyard.dev.spec`])).code !== 0) {
+      if (Date.now() > deadline) throw new Error(`the API server does not publish the schema of ${kind}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
 }

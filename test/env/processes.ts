@@ -30,8 +30,10 @@ export function startProcess(
 ): ManagedProcess {
   const log = createWriteStream(logPath, { flags: "a" });
   const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
+  // Both streams share the file; it is closed when the process has exited, not when the first stream ends.
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  child.once("close", () => log.end());
   running.add(child);
   let exitCode: number | null = null;
   const exit = new Promise<void>((resolve) => {

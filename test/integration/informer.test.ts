@@ -5,13 +5,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer, connect, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CoreV1Api, KubeConfig, type V1ConfigMap } from "@kubernetes/client-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ensureBinaries } from "../env/binaries.js";
 import { startControlPlane, type ControlPlane } from "../env/control-plane.js";
+import { TcpProxy } from "../env/tcp-proxy.js";
 import { Informer, type InformerOptions } from "../../src/runtime/informer.js";
 
 let controlPlane: ControlPlane;
@@ -234,58 +234,3 @@ describe("Informer over a real API server", () => {
     }
   });
 });
-
-/** A TCP relay in front of the API server (TLS passes through) that can freeze the connections open at a moment. */
-class TcpProxy {
-  private readonly open = new Set<{ client: Socket; upstream: Socket }>();
-  private readonly sockets = new Set<Socket>();
-
-  private constructor(
-    private readonly server: Server,
-    readonly url: string,
-  ) {}
-
-  static async start(target: URL): Promise<TcpProxy> {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const address = server.address();
-    if (!address || typeof address === "string") throw new Error("proxy has no port");
-    const proxy = new TcpProxy(server, `https://127.0.0.1:${address.port}`);
-    server.on("connection", (client) => proxy.relay(client, target));
-    return proxy;
-  }
-
-  /** Connections open now stop carrying data (and are kept open); new connections work normally. */
-  freezeOpenConnections(): void {
-    for (const pair of this.open) {
-      pair.client.unpipe();
-      pair.upstream.unpipe();
-      pair.client.pause();
-      pair.upstream.pause();
-    }
-    this.open.clear();
-  }
-
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  private relay(client: Socket, target: URL): void {
-    const upstream = connect(Number(target.port), target.hostname);
-    const pair = { client, upstream };
-    this.open.add(pair);
-    for (const socket of [client, upstream]) {
-      this.sockets.add(socket);
-      socket.on("error", () => undefined);
-      socket.on("close", () => {
-        this.sockets.delete(socket);
-        this.open.delete(pair);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream);
-    upstream.pipe(client);
-  }
-}

@@ -4,10 +4,10 @@
  * stepping down before anyone else starts, and standbys that only read while the Lease is held.
  */
 import { randomUUID } from "node:crypto";
-import { createServer, connect, type Server, type Socket } from "node:net";
 import { CoordinationV1Api, CoreV1Api, KubeConfig, type V1Lease } from "@kubernetes/client-node";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { LeaderElector, type LeaseApi } from "../../src/runtime/leader-election.js";
+import { TcpProxy } from "../env/tcp-proxy.js";
 
 const env = inject("env");
 const kubeconfigPath = env.regions[0]?.kubeconfig ?? "";
@@ -232,70 +232,3 @@ describe("leader election on a real Lease", () => {
     }
   });
 });
-
-/**
- * A TCP relay in front of the API server (TLS passes through untouched) that can cut a client off: on partition()
- * open connections stop moving data and new ones are accepted but never answered — what a dead network path looks
- * like, where requests hang rather than fail.
- */
-class TcpProxy {
-  private readonly sockets = new Set<Socket>();
-  private partitioned = false;
-
-  private constructor(
-    private readonly server: Server,
-    readonly url: string,
-  ) {}
-
-  static async start(target: URL): Promise<TcpProxy> {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const address = server.address();
-    if (!address || typeof address === "string") throw new Error("proxy has no port");
-    const proxy = new TcpProxy(server, `https://127.0.0.1:${address.port}`);
-    server.on("connection", (client) => proxy.relay(client, target));
-    return proxy;
-  }
-
-  partition(): void {
-    this.partitioned = true;
-    for (const socket of this.sockets) {
-      socket.unpipe();
-      socket.pause();
-    }
-  }
-
-  heal(): void {
-    this.partitioned = false;
-    for (const socket of this.sockets) socket.destroy();
-  }
-
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  private relay(client: Socket, target: URL): void {
-    this.track(client);
-    if (this.partitioned) {
-      client.pause();
-      return;
-    }
-    const upstream = connect(Number(target.port), target.hostname);
-    this.track(upstream);
-    client.pipe(upstream);
-    upstream.pipe(client);
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on("close", end);
-    upstream.on("close", end);
-  }
-
-  private track(socket: Socket): void {
-    this.sockets.add(socket);
-    socket.on("error", () => undefined);
-    socket.on("close", () => this.sockets.delete(socket));
-  }
-}

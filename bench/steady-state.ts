@@ -1,0 +1,125 @@
+/**
+ * The controller in steady state at scale: 1,000 RegionPolicies × 3 HTTP signals every 10 s against a local server,
+ * one compiled controller process (as the image runs it) against a real kube-apiserver. Measures the process's
+ * resident memory and CPU over a window once every policy is evaluated. Goal: ≤ 256 MiB and ≤ 0.5 core.
+ *   npx tsx bench/steady-state.ts [--policies N] [--window-seconds S] [--heap-mib M]
+ */
+import { execFile } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
+import { stringify } from "yaml";
+import { startEnvironment } from "../test/env/environment.js";
+import { installCrds, kubectl } from "../test/env/kubectl.js";
+import { freePort, startProcess } from "../test/env/processes.js";
+import { report } from "./_report.js";
+
+const flag = (name: string, fallback: number) => {
+  const at = process.argv.indexOf(name);
+  return at >= 0 ? Number(process.argv[at + 1]) : fallback;
+};
+const policies = flag("--policies", 1000);
+const windowSeconds = flag("--window-seconds", 60);
+/**
+ * V8's old-space limit for the controller, as the chart sets it (values.yaml nodeOptions); 0 leaves Node's default,
+ * with which V8 on a large machine lets garbage pile up far past what is live before collecting it.
+ */
+const heapMiB = flag("--heap-mib", 128);
+const root = join(import.meta.dirname, "..");
+const clockTicks = 100; // USER_HZ on Linux
+
+const server = createServer((_req, res) => res.writeHead(200).end("ok"));
+await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+const address = server.address();
+const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+
+await promisify(execFile)("npx", ["tsc", "-p", join(root, "tsconfig.build.json")], { cwd: root });
+const env = await startEnvironment({ regionCount: 1 });
+try {
+  const region = env.info.regions[0]!;
+  await installCrds(env.info, region.kubeconfig, join(root, "src", "crds"));
+  const manifest = Array.from({ length: policies }, (_, i) =>
+    stringify({
+      apiVersion: "switchyard.dev/v1alpha1",
+      kind: "RegionPolicy",
+      metadata: { name: `app-${i}`, namespace: "default" },
+      spec: {
+        regions: [
+          { name: "us-east-1", role: "primary" },
+          { name: "eu-west-1", role: "secondary" },
+        ],
+        signals: [
+          { name: "api", region: "us-east-1", intervalSeconds: 10, http: { url: `${url}/app-${i}/use1` } },
+          { name: "api", region: "eu-west-1", intervalSeconds: 10, http: { url: `${url}/app-${i}/euw1` } },
+          { name: "web", region: "us-east-1", intervalSeconds: 10, http: { url: `${url}/app-${i}/web` } },
+        ],
+        dampening: { successThreshold: 1 },
+        automation: { mode: "Paused" },
+      },
+    }),
+  ).join("---\n");
+  const applied = await kubectl(env.info, region.kubeconfig, ["apply", "-f", "-"], manifest);
+  if (applied.code !== 0) throw new Error(applied.stderr);
+
+  const port = await freePort();
+  const controller = startProcess(
+    "controller",
+    process.execPath,
+    [
+      ...(heapMiB > 0 ? [`--max-old-space-size=${heapMiB}`] : []),
+      join(root, "dist", "runtime", "main.js"),
+      ...["--region", "us-east-1", "--kubeconfig", region.kubeconfig, "--lease-namespace", "default"],
+      ...["--health-address", `127.0.0.1:${port}`, "--log-level", "warn"],
+    ],
+    join(env.info.dir, "controller.log"),
+  );
+  const kc = new KubeConfig();
+  kc.loadFromFile(region.kubeconfig);
+  const api = kc.makeApiClient(CustomObjectsApi);
+  const evaluated = async () => {
+    const list = (await api.listNamespacedCustomObject({
+      group: "switchyard.dev",
+      version: "v1alpha1",
+      namespace: "default",
+      plural: "regionpolicies",
+    })) as { items: { status?: { regions?: { health?: string }[] } }[] };
+    return list.items.filter((p) => p.status?.regions?.every((r) => r.health === "Healthy")).length;
+  };
+  const warmupStarted = Date.now();
+  while ((await evaluated()) < policies) {
+    if (Date.now() - warmupStarted > 600_000) throw new Error("policies were not all evaluated within 10 minutes");
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  const pid = controller.child.pid ?? 0;
+  const cpuTicks = async () => {
+    const fields = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]?.split(" ") ?? [];
+    return Number(fields[11]) + Number(fields[12]); // utime + stime
+  };
+  const rssMiB = async () => Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${pid}/status`, "utf8"))?.[1]) / 1024;
+  const ticksBefore = await cpuTicks();
+  const started = performance.now();
+  let peak = 0;
+  while (performance.now() - started < windowSeconds * 1000) {
+    peak = Math.max(peak, await rssMiB());
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const cores = (await cpuTicks()) - ticksBefore;
+  const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(metrics)?.[1] ?? Number.NaN);
+  const elapsed = (performance.now() - started) / 1000;
+  report("steady_state_policies", policies, "policies");
+  report("steady_state_signals_per_second", (policies * 3) / 10, "samples/s");
+  report("steady_state_rss_peak", peak, "MiB");
+  report("steady_state_cpu", cores / clockTicks / elapsed, "cores");
+  report("steady_state_heap_used", gauge("switchyard_nodejs_heap_size_used_bytes") / 2 ** 20, "MiB");
+  report("steady_state_heap_total", gauge("switchyard_nodejs_heap_size_total_bytes") / 2 ** 20, "MiB");
+  report("steady_state_external", gauge("switchyard_nodejs_external_memory_bytes") / 2 ** 20, "MiB");
+  report("steady_state_warmup", (Date.now() - warmupStarted) / 1000 - elapsed, "s");
+  await controller.stop();
+} finally {
+  server.closeAllConnections();
+  server.close();
+  await env.stop();
+}

@@ -1,0 +1,89 @@
+/**
+ * Everything derived from a source in this repository, in one place:
+ *   src/crds/generated/*.ts          ← src/crds/*.yaml            (json-schema-to-typescript)
+ *   charts/switchyard/crds/*.yaml    ← src/crds/*.yaml            (copies: Helm cannot read outside the chart)
+ *   deploy/switchyard.yaml           ← charts/switchyard + CRDs   (helm template, for kubectl users)
+ *   npm run generate            write them
+ *   npm run generate -- --check exit 1 when any is stale (make test runs this)
+ */
+import { execFile } from "node:child_process";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { crdPath, kinds, plurals } from "../src/crds/definitions.js";
+import { ensureBinaries } from "../test/env/binaries.js";
+import { generatedPath, renderTypes } from "./generate-types.js";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const chart = join(root, "charts", "switchyard");
+
+export async function renderDeploy(helm: string): Promise<string> {
+  const { stdout } = await promisify(execFile)(
+    helm,
+    [
+      "template",
+      "switchyard",
+      chart,
+      "--namespace",
+      "switchyard-system",
+      "--include-crds",
+      "--kube-version",
+      "1.34.4",
+      "--set",
+      "region=us-east-1",
+    ],
+    { maxBuffer: 16 * 1024 * 1024 },
+  );
+  const header = [
+    "# Switchyard for kubectl users: rendered by `npm run generate` from charts/switchyard (do not edit).",
+    "# It is set up for region us-east-1 in namespace switchyard-system: change --region=us-east-1 to your",
+    "# cluster's region, or install the chart with --set region=<region>.",
+    "apiVersion: v1",
+    "kind: Namespace",
+    "metadata:",
+    "  name: switchyard-system",
+    "---",
+  ].join("\n");
+  return `${header}\n${stdout}`;
+}
+
+/** In dependency order: the chart's CRD copies are written before deploy/ is rendered from the chart. */
+const outputs: (() => Promise<[string, string][]>)[] = [
+  async () =>
+    Promise.all(
+      kinds.flatMap((kind) => [
+        renderTypes(kind).then((text): [string, string] => [generatedPath(kind), text]),
+        readFile(crdPath(kind), "utf8").then((text): [string, string] => [
+          join(chart, "crds", `${plurals[kind]}.yaml`),
+          text,
+        ]),
+      ]),
+    ),
+  async () => {
+    const { helm } = await ensureBinaries((line) => console.error(line));
+    return [[join(root, "deploy", "switchyard.yaml"), await renderDeploy(helm)]];
+  },
+];
+
+async function main(check: boolean): Promise<void> {
+  const stale: string[] = [];
+  for (const group of outputs) {
+    for (const [path, content] of await group()) {
+      const current = await readFile(path, "utf8").catch(() => "");
+      if (current === content) continue;
+      if (check) {
+        stale.push(path.slice(root.length + 1));
+      } else {
+        await mkdir(dirname(path), { recursive: true });
+        await writeFile(path, content);
+      }
+    }
+  }
+  if (stale.length > 0) {
+    console.error(`stale generated files (run npm run generate):\n  ${stale.join("\n  ")}`);
+    process.exit(1);
+  }
+}
+
+await main(process.argv.includes("--check"));
