@@ -2,7 +2,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compile, type JSONSchema } from "json-schema-to-typescript";
-import { kinds, openApiSchema, plurals, type Kind } from "../src/crds/definitions.js";
+import { openApiSchema, plurals, type Kind } from "../src/crds/definitions.js";
 
 const outDir = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "crds", "generated");
 
