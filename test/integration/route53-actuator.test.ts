@@ -1,0 +1,127 @@
+/**
+ * The Route53 lever against the AWS emulator with the real SDK: weights observed and moved in one batch, nothing
+ * changed when they already match, throttling retried, and the request rate held under the quota.
+ */
+import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, type Route53Client } from "@aws-sdk/client-route-53";
+import { beforeEach, describe, expect, inject, it } from "vitest";
+import { submitBatch, waitInsync, type BatchOptions } from "../../src/actuators/route53/change-batch.js";
+import { observeWeightedRecords, planWeights, type WeightTarget } from "../../src/actuators/route53/weights.js";
+import { route53Quota } from "../../src/runtime/route53-quota.js";
+import { route53Client } from "../env/aws-clients.js";
+import { EmulatorControl } from "../env/aws-emulator.js";
+
+const env = inject("env");
+const control = new EmulatorControl(env.aws.endpoint);
+const route53: Route53Client = route53Client(env.aws);
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const options = (): BatchOptions => ({ acquire: route53Quota(5, 5), sleep, pollIntervalMs: 100 });
+let target: WeightTarget;
+
+beforeEach(async () => {
+  await control.reset();
+  await control.configure({ changePropagationSeconds: 0.3 });
+  const zone = await route53.send(
+    new CreateHostedZoneCommand({ Name: "example.com", CallerReference: `${Date.now()}` }),
+  );
+  const hostedZoneId = zone.HostedZone?.Id?.split("/").at(-1) ?? "";
+  const record = (name: string, id: string, weight: number) => ({
+    Action: "CREATE" as const,
+    ResourceRecordSet: {
+      Name: name,
+      Type: "CNAME" as const,
+      SetIdentifier: id,
+      Weight: weight,
+      TTL: 30,
+      ResourceRecords: [{ Value: `${id}.example.com` }],
+    },
+  });
+  await route53.send(
+    new ChangeResourceRecordSetsCommand({
+      HostedZoneId: hostedZoneId,
+      ChangeBatch: {
+        Changes: [
+          record("api.example.com", "use1", 100),
+          record("api.example.com", "euw1", 0),
+          record("web.example.com", "web-use1", 100),
+        ],
+      },
+    }),
+  );
+  target = {
+    hostedZoneId,
+    recordName: "api.example.com",
+    type: "CNAME",
+    setIdentifiers: { "us-east-1": "use1", "eu-west-1": "euw1" },
+    weights: { "us-east-1": 0, "eu-west-1": 100 },
+  };
+});
+
+async function move(): Promise<number> {
+  const observed = await observeWeightedRecords(route53, target, options().acquire);
+  const plan = planWeights(target, observed);
+  if (plan.changes.length === 0) return 0;
+  const id = await submitBatch(route53, target.hostedZoneId, plan.changes, "switchyard test", options());
+  await waitInsync(route53, id, options());
+  return plan.changes.length;
+}
+
+describe("Route53 weights lever", () => {
+  it("observes only the records of the step's name and type", async () => {
+    const observed = await observeWeightedRecords(route53, target, options().acquire);
+    expect([...observed.keys()].sort()).toEqual(["euw1", "use1"]);
+  });
+
+  it("moves the weights in one batch, waits for INSYNC, and does nothing the second time", async () => {
+    const before = (await control.calls()).length;
+    expect(await move()).toBe(2);
+    const calls = (await control.calls()).slice(before);
+    expect(calls.filter((c) => c.action === "ChangeResourceRecordSets")).toHaveLength(1);
+    expect(calls.some((c) => c.action === "GetChange")).toBe(true);
+    const observed = await observeWeightedRecords(route53, target, options().acquire);
+    expect(observed.get("use1")?.Weight).toBe(0);
+    expect(observed.get("euw1")?.Weight).toBe(100);
+    expect(observed.get("euw1")?.ResourceRecords).toEqual([{ Value: "euw1.example.com" }]);
+
+    const again = (await control.calls()).length;
+    expect(await move()).toBe(0);
+    const second = (await control.calls()).slice(again);
+    expect(second.filter((c) => c.action === "ChangeResourceRecordSets")).toHaveLength(0);
+  });
+
+  it("records what it found, for the journal and Restore", async () => {
+    const plan = planWeights(target, await observeWeightedRecords(route53, target, options().acquire));
+    expect(plan.before).toEqual({ "us-east-1": 100, "eu-west-1": 0 });
+    expect(plan.missing).toEqual([]);
+    const broken = planWeights(
+      { ...target, setIdentifiers: { ...target.setIdentifiers, "eu-west-1": "nope" } },
+      new Map(),
+    );
+    expect(broken.missing.sort()).toEqual(["eu-west-1", "us-east-1"]);
+  });
+
+  it("retries Throttling answers and still applies the batch once", async () => {
+    await control.injectFault({ service: "route53", action: "ChangeResourceRecordSets", code: "Throttling", count: 3 });
+    const before = (await control.calls()).length;
+    expect(await move()).toBe(2);
+    const submitted = (await control.calls()).slice(before).filter((c) => c.action === "ChangeResourceRecordSets");
+    expect(submitted).toHaveLength(4); // three throttled, one applied
+    const observed = await observeWeightedRecords(route53, target, options().acquire);
+    expect(observed.get("euw1")?.Weight).toBe(100);
+  });
+
+  it("gives up on throttling after its attempts, with Route53's error", async () => {
+    await control.injectFault({ service: "route53", action: "GetChange", code: "Throttling", count: 100 });
+    const quick: BatchOptions = { ...options(), maxAttempts: 3, sleep: () => Promise.resolve() };
+    await expect(waitInsync(route53, "/change/CANY", quick)).rejects.toMatchObject({ name: "Throttling" });
+  });
+
+  it("keeps its request rate under the quota", async () => {
+    const acquire = route53Quota(5, 5);
+    const before = (await control.calls()).length;
+    for (let i = 0; i < 20; i++) await observeWeightedRecords(route53, target, acquire);
+    const times = (await control.calls()).slice(before).map((c) => c.time);
+    // 20 calls at 5/s with a burst of 5 need at least (20 - 5) / 5 = 3 s.
+    expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(2.9);
+    for (let i = 0; i + 10 < times.length; i++) expect(times[i + 10]! - times[i]!).toBeGreaterThanOrEqual(0.99);
+  });
+});
