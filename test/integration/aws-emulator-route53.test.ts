@@ -156,6 +156,44 @@ describe("Route53 in the emulator", () => {
     expect(await fenceValue()).toBe('"active=us-east-1 epoch=1"');
   });
 
+  it("checks a DELETE against the zone as it is now, not against records that existed once", async () => {
+    const swap = (from: string, to: string) =>
+      route53.send(
+        new ChangeResourceRecordSetsCommand({
+          HostedZoneId: zoneId,
+          ChangeBatch: {
+            Changes: [
+              { Action: "DELETE", ResourceRecordSet: fence(from) },
+              { Action: "CREATE", ResourceRecordSet: fence(to) },
+            ],
+          },
+        }),
+      );
+    await swap("active=us-east-1 epoch=1", "active=eu-west-1 epoch=2");
+    // A second controller that read epoch 1 before the first swap must lose, whatever it tries to write.
+    await expect(swap("active=us-east-1 epoch=1", "active=ap-southeast-2 epoch=2")).rejects.toMatchObject({
+      name: "InvalidChangeBatch",
+    });
+    expect(await fenceValue()).toBe('"active=eu-west-1 epoch=2"');
+  });
+
+  it("applies concurrent batches one at a time: of two swaps from the same read, one wins", async () => {
+    const swap = (to: string) =>
+      route53.send(
+        new ChangeResourceRecordSetsCommand({
+          HostedZoneId: zoneId,
+          ChangeBatch: {
+            Changes: [
+              { Action: "DELETE", ResourceRecordSet: fence("active=us-east-1 epoch=1") },
+              { Action: "CREATE", ResourceRecordSet: fence(`active=${to} epoch=2`) },
+            ],
+          },
+        }),
+      );
+    const results = await Promise.allSettled([swap("eu-west-1"), swap("ap-southeast-2"), swap("us-west-2")]);
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+  });
+
   it("reports the health-check status a test sets", async () => {
     const { HealthCheck } = await route53.send(
       new CreateHealthCheckCommand({

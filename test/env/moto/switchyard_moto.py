@@ -6,8 +6,9 @@ Added on moto's own models, following the AWS API reference:
 - RDS FailoverGlobalCluster and SwitchoverGlobalCluster: validated like AWS, the global cluster goes through
   `switching-over` / `failing-over` (with FailoverState) for `globalClusterTransitionSeconds`, then the target is
   the writer.
-- Route53 ChangeResourceRecordSets rejects a batch with a stale DELETE as InvalidChangeBatch (moto: InvalidInput), and
-  returns a distinct change id that is PENDING for `changePropagationSeconds`;
+- Route53 ChangeResourceRecordSets applies batches one at a time (moto interleaves concurrent ones), validates DELETEs
+  and CREATEs against the zone as it is (moto: against its change journal), rejects a stale DELETE as
+  InvalidChangeBatch (moto: InvalidInput), and returns a distinct change id that is PENDING for `changePropagationSeconds`;
   GetChange reports PENDING, then INSYNC; unknown ids give NoSuchChange.
 - Route53 GetHealthCheckStatus reports the status a test has set (default: every checker healthy).
 
@@ -224,9 +225,58 @@ original_change_resource_record_sets = Route53.change_resource_record_sets
 STALE_DELETE = re.compile(r"Action=DELETE, Name=([^,]+), Type=([^,]+),")
 
 
+# Route53 applies change batches one at a time, each whole or not at all; moto's threaded server validates and applies
+# concurrent batches interleaved, so two batches that DELETE the same record could both succeed. Serialising them
+# restores the compare-and-swap that fencing relies on.
+BATCH_LOCK = threading.Lock()
+
+
+def record_values(records: Any) -> list[str]:
+    return sorted(r.get("Value", "") if isinstance(r, dict) else str(r) for r in (records or []))
+
+
+def record_key(name: str, rtype: Any, set_identifier: Any) -> tuple[str, str, str]:
+    return (name.rstrip(".").lower(), str(rtype), str(set_identifier or ""))
+
+
+def validate_batch(backend: Any, zone_id: str, changes: list[dict[str, Any]]) -> None:
+    """Checks a batch against the zone as it is now, as Route53 does: a DELETE must match an existing record set exactly
+    (TTL and values), a CREATE must not find one. moto checks DELETEs against its change journal instead, so a record
+    deleted earlier still "matches" and two compare-and-swaps from the same read would both succeed."""
+    zone = backend.get_hosted_zone(zone_id)
+    current: dict[tuple[str, str, str], tuple[int, list[str]]] = {
+        record_key(r.name, r.type, r.set_identifier): (int(r.ttl or 0), record_values(r.records)) for r in zone.rrsets
+    }
+    for change in changes:
+        rrset = change["ResourceRecordSet"]
+        key = record_key(rrset["Name"], rrset["Type"], rrset.get("SetIdentifier"))
+        wanted = (int(rrset.get("TTL") or 0), record_values(rrset.get("ResourceRecords")))
+        described = f"[name='{rrset['Name'].rstrip('.')}.', type='{rrset['Type']}'"
+        described += f", set-identifier='{rrset['SetIdentifier']}']" if rrset.get("SetIdentifier") else "]"
+        if change["Action"] == "DELETE":
+            if key not in current:
+                raise InvalidChangeBatch(f"[Tried to delete resource record set {described} but it was not found]")
+            if current[key] != wanted:
+                raise InvalidChangeBatch(
+                    f"[Tried to delete resource record set {described} "
+                    "but the values provided do not match the current values]"
+                )
+            del current[key]
+        elif change["Action"] == "CREATE":
+            if key in current:
+                raise InvalidChangeBatch(
+                    f"[Tried to create resource record set {described} but it already exists]"
+                )
+            current[key] = wanted
+        else:
+            current[key] = wanted
+
+
 def change_resource_record_sets(self: Route53) -> ActionResult:
     try:
-        result = original_change_resource_record_sets(self)
+        with BATCH_LOCK:
+            validate_batch(self.backend, self._get_param("HostedZoneId"), self._get_param("ChangeBatch.Changes") or [])
+            result = original_change_resource_record_sets(self)
     except InvalidInput as error:
         # moto rejects a DELETE that matches no current record as InvalidInput; Route53 says InvalidChangeBatch, and
         # Switchyard's fencing compare-and-swap recognises a lost race by that code.

@@ -1,0 +1,94 @@
+/**
+ * The fencing record on Route53 (invariant 1): read the policy's TXT record, and move the active region by one change
+ * batch that swaps the record (DELETE the exact value read, CREATE the next epoch) together with the weight changes.
+ * Route53 applies the batch whole or not at all, so of two controllers that race, exactly one wins; the loser gets
+ * InvalidChangeBatch, changes nothing, and must re-read the world.
+ */
+import { ListResourceRecordSetsCommand, type Change } from "@aws-sdk/client-route-53";
+import {
+  fenceChange,
+  fencingRecordSet,
+  parseFencingValue,
+  type FencingRecord,
+  type TxtRecordSet,
+} from "../../core/plan/fencing.js";
+import { submitBatch, waitInsync, withQuota, type BatchOptions } from "./change-batch.js";
+import { fqdn, type Route53Api } from "./weights.js";
+
+export interface FencingLocation {
+  hostedZoneId: string;
+  recordName: string;
+  ttlSeconds: number;
+}
+
+export interface ObservedFence {
+  set: TxtRecordSet;
+  record: FencingRecord;
+}
+
+/** The current fencing record, undefined when there is none; throws on a TXT value that is not a fencing record. */
+export async function readFence(
+  api: Route53Api,
+  where: FencingLocation,
+  options: BatchOptions,
+): Promise<ObservedFence | undefined> {
+  const page = await withQuota(options, () =>
+    api.send(
+      new ListResourceRecordSetsCommand({
+        HostedZoneId: where.hostedZoneId,
+        StartRecordName: fqdn(where.recordName),
+        StartRecordType: "TXT",
+        MaxItems: 1,
+      }),
+    ),
+  );
+  const found = page.ResourceRecordSets?.[0];
+  if (!found || found.Type !== "TXT" || fqdn(found.Name ?? "") !== fqdn(where.recordName)) return undefined;
+  const value = (found.ResourceRecords ?? []).map((r) => r.Value ?? "").join(" ");
+  const parsed = parseFencingValue(value);
+  if (!parsed.ok) throw new Error(`the TXT record ${where.recordName} is not a fencing record: ${parsed.error}`);
+  return {
+    set: { name: found.Name ?? where.recordName, ttl: found.TTL ?? where.ttlSeconds, value },
+    record: parsed.record,
+  };
+}
+
+export type SwapResult =
+  { won: true; record: FencingRecord; changeId: string } | { won: false; reason: "LostFencingRace"; message: string };
+
+/**
+ * Swaps the fencing record from `current` (exactly as read) to `next`, with `weightChanges` in the same batch, and
+ * waits until Route53 has it INSYNC.
+ */
+export async function swapFence(
+  api: Route53Api,
+  where: FencingLocation,
+  current: ObservedFence | undefined,
+  next: FencingRecord,
+  weightChanges: Change[],
+  options: BatchOptions,
+): Promise<SwapResult> {
+  const fence = fenceChange(current?.set, fencingRecordSet(fqdn(where.recordName), where.ttlSeconds, next));
+  let changeId: string;
+  try {
+    changeId = await submitBatch(
+      api,
+      where.hostedZoneId,
+      [...fence, ...weightChanges],
+      `switchyard: ${next.active} active at epoch ${next.epoch}${next.run ? ` (${next.run})` : ""}`,
+      options,
+    );
+  } catch (error) {
+    const name = (error as { name?: string }).name;
+    if (name === "InvalidChangeBatch") {
+      return {
+        won: false,
+        reason: "LostFencingRace",
+        message: `the fencing record changed since it was read (${(error as Error).message}); nothing was changed`,
+      };
+    }
+    throw error;
+  }
+  await waitInsync(api, changeId, options);
+  return { won: true, record: next, changeId };
+}
