@@ -2,6 +2,7 @@
  * The last line of "a standby never writes": every write of a controller goes through this check of the lease, so a
  * reconcile still running when leadership is lost (a long API call, a paused process) fails instead of writing.
  */
+import type { RunStore } from "../controllers/failoverrun/reconcile.js";
 import type { EventRecorder, SwitchyardStore } from "../controllers/ports.js";
 
 export class NotLeaderError extends Error {
@@ -10,10 +11,27 @@ export class NotLeaderError extends Error {
   }
 }
 
-export function leaderOnlyStore(store: SwitchyardStore, isLeader: () => boolean): SwitchyardStore {
-  const guard = () => {
+function guardOf(isLeader: () => boolean): () => void {
+  return () => {
     if (!isLeader()) throw new NotLeaderError();
   };
+}
+
+export function leaderOnlyRunStore(store: RunStore, isLeader: () => boolean): RunStore {
+  const guard = guardOf(isLeader);
+  return {
+    run: (namespace, name) => store.run(namespace, name),
+    plan: (namespace, name) => store.plan(namespace, name),
+    policy: (namespace, name) => store.policy(namespace, name),
+    writeRunStatus: async (run, status) => {
+      guard();
+      return store.writeRunStatus(run, status);
+    },
+  };
+}
+
+export function leaderOnlyStore(store: SwitchyardStore, isLeader: () => boolean): SwitchyardStore {
+  const guard = guardOf(isLeader);
   return {
     policy: (namespace, name) => store.policy(namespace, name),
     plan: (namespace, name) => store.plan(namespace, name),

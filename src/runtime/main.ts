@@ -11,8 +11,11 @@ import {
   KubeConfig,
   type KubernetesObject,
 } from "@kubernetes/client-node";
+import { RDSClient } from "@aws-sdk/client-rds";
 import { Route53Client } from "@aws-sdk/client-route-53";
 import { fileURLToPath } from "node:url";
+import { FailoverRunController } from "../controllers/failoverrun/controller.js";
+import { levers } from "../controllers/failoverrun/levers.js";
 import { RegionPolicyController } from "../controllers/regionpolicy/controller.js";
 import { group, plurals, version, type Kind } from "../crds/definitions.js";
 import type { FailoverPlan } from "../crds/generated/failoverplans.js";
@@ -27,10 +30,12 @@ import { KubeEventRecorder } from "./events.js";
 import { startHealthServer } from "./health-server.js";
 import { Informer } from "./informer.js";
 import { LeaderElector, defaultIdentity } from "./leader-election.js";
-import { leaderOnlyEvents, leaderOnlyStore } from "./leader-guard.js";
+import { leaderOnlyEvents, leaderOnlyRunStore, leaderOnlyStore } from "./leader-guard.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
 import { PeerClusters } from "./peer-clusters.js";
+import { route53Quota } from "./route53-quota.js";
+import { sleep, systemTimers } from "./timers.js";
 import { policyMetrics } from "./policy-metrics.js";
 import { KubeSwitchyardStore } from "./switchyard-store.js";
 import { WorkQueue } from "./work-queue.js";
@@ -74,7 +79,27 @@ export async function runController(config: Config, log: Logger): Promise<Runnin
   const peers = new PeerClusters(kc, config.region, () => policies.list());
   const store = new KubeSwitchyardStore(kc.makeApiClient(CustomObjectsApi), { policies, plans, runs });
   const events = new KubeEventRecorder(kc.makeApiClient(CoreV1Api), "switchyard-controller", identity, log);
+  const rdsClients = new Map<string, RDSClient>();
+  const rdsFor = (awsRegion: string) => {
+    let client = rdsClients.get(awsRegion);
+    if (!client) {
+      client = new RDSClient({ region: awsRegion, ...(config.awsEndpoint ? { endpoint: config.awsEndpoint } : {}) });
+      rdsClients.set(awsRegion, client);
+    }
+    return client;
+  };
+  const pause = (ms: number) => sleep(systemTimers, ms);
+  const planLevers = levers({
+    route53,
+    // One quota for every Route53 call of this process (the account's limit is about five a second).
+    route53Options: { acquire: route53Quota(), sleep: pause, pollIntervalMs: 2000 },
+    rds: rdsFor,
+    configMaps: (region, namespace) => peers.coreApi(region, namespace),
+    scales: (region, namespace) => peers.apps(region, namespace),
+    sleep: pause,
+  });
   let controller: RegionPolicyController | undefined;
+  let runController: FailoverRunController | undefined;
   // Called only once the elector below exists: by writes of a controller that the elector itself started.
   const isLeader = () => elector.isLeader();
 
@@ -117,14 +142,36 @@ export async function runController(config: Config, log: Logger): Promise<Runnin
           metrics.queueDepth.set({ controller: "regionpolicy" }, queue.len());
         },
       });
+      const runQueue = new WorkQueue<string>();
+      runController = new FailoverRunController({
+        runs,
+        policies,
+        queue: runQueue,
+        workers: 2,
+        store: leaderOnlyRunStore(store, isLeader),
+        levers: planLevers,
+        events: leaderOnlyEvents(events, isLeader),
+        log,
+        localRegion: config.region,
+        now: Date.now,
+        onReconciled: (seconds, error) => {
+          metrics.reconcileDuration.observe({ controller: "failoverrun" }, seconds);
+          if (error) metrics.reconcileErrors.inc({ controller: "failoverrun" });
+          metrics.queueDepth.set({ controller: "failoverrun" }, runQueue.len());
+        },
+      });
       // Reconciling before the caches hold everything would decide on a partial world.
-      void Promise.all(informers.map((i) => i.waitForSync())).then(() => controller?.start());
+      void Promise.all(informers.map((i) => i.waitForSync())).then(() => {
+        controller?.start();
+        runController?.start();
+      });
     },
     onStoppedLeading: async () => {
       metrics.leader.set(0);
       log.info({ identity }, "stopped leading");
-      await controller?.stop();
+      await Promise.all([controller?.stop(), runController?.stop()]);
       controller = undefined;
+      runController = undefined;
     },
   });
   elector.start();
@@ -136,6 +183,7 @@ export async function runController(config: Config, log: Logger): Promise<Runnin
       await Promise.all(informers.map((i) => i.stop()));
       await health.close();
       route53.destroy();
+      for (const client of rdsClients.values()) client.destroy();
     },
   };
 }

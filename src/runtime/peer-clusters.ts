@@ -42,4 +42,8 @@ export class PeerClusters {
   async apps(region: string, namespace: string): Promise<AppsV1Api> {
     return (await this.kubeConfigFor(region, namespace)).makeApiClient(AppsV1Api);
   }
+
+  async coreApi(region: string, namespace: string): Promise<CoreV1Api> {
+    return (await this.kubeConfigFor(region, namespace)).makeApiClient(CoreV1Api);
+  }
 }

@@ -1,13 +1,14 @@
 /**
- * The controllers' SwitchyardStore over the Kubernetes API: reads from informer caches, writes through the API
- * server — status as a merge patch on the status subresource, conditioned on resourceVersion.
+ * The controllers' stores over the Kubernetes API: reads from informer caches, writes through the API server — status
+ * as a merge patch on the status subresource, conditioned on resourceVersion.
  */
-import { PatchStrategy, setHeaderOptions, type CustomObjectsApi } from "@kubernetes/client-node";
+import { PatchStrategy, setHeaderOptions, type CustomObjectsApi, type KubernetesObject } from "@kubernetes/client-node";
+import type { RunStore } from "../controllers/failoverrun/reconcile.js";
 import { ConflictError, type SwitchyardStore } from "../controllers/ports.js";
 import { mergePatch, type Json } from "../core/merge-patch.js";
-import { group, plurals, policyLabel, version } from "../crds/definitions.js";
+import { group, plurals, policyLabel, version, type Kind } from "../crds/definitions.js";
 import type { FailoverPlan } from "../crds/generated/failoverplans.js";
-import type { FailoverRun } from "../crds/generated/failoverruns.js";
+import type { FailoverRun, FailoverRunStatus } from "../crds/generated/failoverruns.js";
 import type { RegionPolicy, RegionPolicyStatus } from "../crds/generated/regionpolicies.js";
 
 export interface ObjectCache<T> {
@@ -19,14 +20,36 @@ export interface ObjectCache<T> {
 export const fieldManager = "switchyard-controller";
 
 const statusCode = (error: unknown): number | undefined => (error as { code?: number }).code;
+const keyOf = (o: KubernetesObject) => `${o.metadata?.namespace}/${o.metadata?.name}`;
 
-export class KubeSwitchyardStore implements SwitchyardStore {
-  /**
-   * Our own status writes, until the informer shows them: a reconcile right after a write would otherwise read the
-   * object as it was before, and its write would only meet a conflict. Keyed by "namespace/name"; `before` is the
-   * resourceVersion the write replaced, so no ordering of (opaque) resourceVersions is assumed.
-   */
-  private readonly written = new Map<string, { before: string | undefined; after: RegionPolicy }>();
+type WithStatus = KubernetesObject & { status?: unknown };
+
+/**
+ * A cache with our own status writes laid over it until the informer shows them: a reconcile right after a write
+ * would otherwise read the object as it was before, and its write would only meet a conflict. `before` is the
+ * resourceVersion the write replaced, so no ordering of (opaque) resourceVersions is assumed.
+ */
+class WrittenOverlay<T extends WithStatus> {
+  private readonly written = new Map<string, { before: string | undefined; after: T }>();
+
+  constructor(private readonly cache: ObjectCache<T>) {}
+
+  get(key: string): T | undefined {
+    const cached = this.cache.get(key);
+    const written = this.written.get(key);
+    if (written && cached && cached.metadata?.resourceVersion === written.before) return written.after;
+    this.written.delete(key);
+    return cached;
+  }
+
+  remember(before: T, after: T): void {
+    this.written.set(keyOf(before), { before: before.metadata?.resourceVersion, after });
+  }
+}
+
+export class KubeSwitchyardStore implements SwitchyardStore, RunStore {
+  private readonly policies: WrittenOverlay<RegionPolicy>;
+  private readonly runs: WrittenOverlay<FailoverRun>;
 
   constructor(
     private readonly api: Pick<CustomObjectsApi, "patchNamespacedCustomObjectStatus" | "createNamespacedCustomObject">,
@@ -35,19 +58,21 @@ export class KubeSwitchyardStore implements SwitchyardStore {
       plans: ObjectCache<FailoverPlan>;
       runs: ObjectCache<FailoverRun>;
     },
-  ) {}
+  ) {
+    this.policies = new WrittenOverlay(caches.policies);
+    this.runs = new WrittenOverlay(caches.runs);
+  }
 
   policy(namespace: string, name: string): RegionPolicy | undefined {
-    const key = `${namespace}/${name}`;
-    const cached = this.caches.policies.get(key);
-    const written = this.written.get(key);
-    if (written && cached && cached.metadata.resourceVersion === written.before) return written.after;
-    this.written.delete(key);
-    return cached;
+    return this.policies.get(`${namespace}/${name}`);
   }
 
   plan(namespace: string, name: string): FailoverPlan | undefined {
     return this.caches.plans.get(`${namespace}/${name}`);
+  }
+
+  run(namespace: string, name: string): FailoverRun | undefined {
+    return this.runs.get(`${namespace}/${name}`);
   }
 
   runsOf(namespace: string, policy: string): FailoverRun[] {
@@ -57,27 +82,11 @@ export class KubeSwitchyardStore implements SwitchyardStore {
   }
 
   async writePolicyStatus(policy: RegionPolicy, status: RegionPolicyStatus): Promise<void> {
-    const patch = mergePatch((policy.status ?? {}) as Json, status as unknown as Json);
-    if (patch === undefined) return;
-    try {
-      const updated = (await this.api.patchNamespacedCustomObjectStatus(
-        {
-          group,
-          version,
-          plural: plurals.RegionPolicy,
-          namespace: policy.metadata.namespace ?? "default",
-          name: policy.metadata.name ?? "",
-          body: { metadata: { resourceVersion: policy.metadata.resourceVersion }, status: patch },
-          fieldManager,
-        },
-        setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
-      )) as RegionPolicy;
-      const key = `${policy.metadata.namespace}/${policy.metadata.name}`;
-      this.written.set(key, { before: policy.metadata.resourceVersion, after: updated });
-    } catch (error) {
-      if (statusCode(error) === 409) throw new ConflictError(`RegionPolicy ${policy.metadata.name} changed meanwhile`);
-      throw error;
-    }
+    await this.writeStatus("RegionPolicy", policy, status, this.policies);
+  }
+
+  writeRunStatus(run: FailoverRun, status: FailoverRunStatus): Promise<FailoverRun> {
+    return this.writeStatus("FailoverRun", run, status, this.runs);
   }
 
   async createRun(run: FailoverRun): Promise<"created" | "exists"> {
@@ -93,6 +102,36 @@ export class KubeSwitchyardStore implements SwitchyardStore {
       return "created";
     } catch (error) {
       if (statusCode(error) === 409) return "exists";
+      throw error;
+    }
+  }
+
+  /** One merge patch of status, conditioned on the resourceVersion it was computed from; nothing when unchanged. */
+  private async writeStatus<T extends WithStatus>(
+    kind: Kind,
+    object: T,
+    status: object,
+    overlay: WrittenOverlay<T>,
+  ): Promise<T> {
+    const patch = mergePatch((object.status ?? {}) as Json, status as Json);
+    if (patch === undefined) return object;
+    try {
+      const updated = (await this.api.patchNamespacedCustomObjectStatus(
+        {
+          group,
+          version,
+          plural: plurals[kind],
+          namespace: object.metadata?.namespace ?? "default",
+          name: object.metadata?.name ?? "",
+          body: { metadata: { resourceVersion: object.metadata?.resourceVersion }, status: patch },
+          fieldManager,
+        },
+        setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+      )) as T;
+      overlay.remember(object, updated);
+      return updated;
+    } catch (error) {
+      if (statusCode(error) === 409) throw new ConflictError(`${kind} ${object.metadata?.name} changed meanwhile`);
       throw error;
     }
   }

@@ -12,24 +12,8 @@ import { SampleBuffer } from "../../signals/sample-buffer.js";
 import { SignalScheduler } from "../../signals/scheduler.js";
 import type { Probes } from "../../signals/probe.js";
 import type { EventRecorder, PolicyObserver, SwitchyardStore } from "../ports.js";
+import { work, type Queue, type Watched } from "../worker.js";
 import { reconcileRegionPolicy } from "./reconcile.js";
-
-/** The parts of an informer this controller uses. */
-export interface Watched<T> {
-  addHandlers(handlers: { add?: (o: T) => void; update?: (old: T, o: T) => void; delete?: (o: T) => void }): () => void;
-  list(): T[];
-}
-
-/** The parts of the work queue this controller uses. */
-export interface Queue {
-  add(key: string): void;
-  addAfter(key: string, delayMs: number): void;
-  addRateLimited(key: string): void;
-  forget(key: string): void;
-  get(): Promise<string | undefined>;
-  done(key: string): void;
-  shutDown(): void;
-}
 
 export interface RegionPolicyControllerOptions {
   policies: Watched<RegionPolicy>;
@@ -84,7 +68,9 @@ export class RegionPolicyController {
       }),
     );
     for (const policy of this.options.policies.list()) enqueue(policy);
-    this.workers = Array.from({ length: this.options.workers }, () => this.work());
+    this.workers = Array.from({ length: this.options.workers }, () =>
+      work(queue, (key) => this.reconcile(key), this.options.log, this.options.onReconciled),
+    );
   }
 
   /** Stops taking work; resolves when the reconciles in flight have finished. */
@@ -99,34 +85,16 @@ export class RegionPolicyController {
     return this.scheduler.size();
   }
 
-  private async work(): Promise<void> {
-    const { queue, log } = this.options;
-    for (;;) {
-      const key = await queue.get();
-      if (key === undefined) return;
-      const started = performance.now();
-      let failure: unknown;
-      try {
-        const result = await reconcileRegionPolicy(key, {
-          store: this.options.store,
-          events: this.options.events,
-          samples: this.samples,
-          signals: this.scheduler,
-          observer: this.options.observer,
-          log,
-          localRegion: this.options.localRegion,
-          now: this.options.now,
-        });
-        queue.forget(key);
-        if (result.requeueAfterMs !== undefined) queue.addAfter(key, result.requeueAfterMs);
-      } catch (error) {
-        failure = error;
-        log.warn({ err: error, policy: key }, "reconcile failed; retrying with backoff");
-        queue.addRateLimited(key);
-      } finally {
-        this.options.onReconciled?.((performance.now() - started) / 1000, failure);
-        queue.done(key);
-      }
-    }
+  private reconcile(key: string) {
+    return reconcileRegionPolicy(key, {
+      store: this.options.store,
+      events: this.options.events,
+      samples: this.samples,
+      signals: this.scheduler,
+      observer: this.options.observer,
+      log: this.options.log,
+      localRegion: this.options.localRegion,
+      now: this.options.now,
+    });
   }
 }

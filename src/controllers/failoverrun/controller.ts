@@ -1,0 +1,56 @@
+/**
+ * Wiring of the FailoverRun controller (the logic is in reconcile.ts): a run is reconciled when it changes (a new run,
+ * an approval, a cancel) and when its policy's status changes (a waitFor on a signal). Built when this replica starts
+ * leading and torn down when it stops.
+ */
+import type { FailoverRun } from "../../crds/generated/failoverruns.js";
+import type { RegionPolicy } from "../../crds/generated/regionpolicies.js";
+import { policyLabel } from "../../crds/definitions.js";
+import { work, type Queue, type Watched } from "../worker.js";
+import { reconcileFailoverRun, type RunDeps } from "./reconcile.js";
+
+export interface FailoverRunControllerOptions extends RunDeps {
+  runs: Watched<FailoverRun>;
+  policies: Watched<RegionPolicy>;
+  queue: Queue;
+  workers: number;
+  onReconciled?: (seconds: number, error: unknown) => void;
+}
+
+const keyOf = (o: { metadata: { namespace?: string; name?: string } }) => `${o.metadata.namespace}/${o.metadata.name}`;
+
+export class FailoverRunController {
+  private readonly removers: (() => void)[] = [];
+  private workers: Promise<void>[] = [];
+
+  constructor(private readonly options: FailoverRunControllerOptions) {}
+
+  start(): void {
+    const { queue, runs, policies } = this.options;
+    const enqueue = (run: FailoverRun) => queue.add(keyOf(run));
+    const runsOfPolicy = (policy: RegionPolicy) => {
+      for (const run of runs.list()) {
+        if (
+          run.metadata.namespace === policy.metadata.namespace &&
+          run.metadata.labels?.[policyLabel] === policy.metadata.name
+        ) {
+          enqueue(run);
+        }
+      }
+    };
+    this.removers.push(
+      runs.addHandlers({ add: enqueue, update: (_o, n) => enqueue(n) }),
+      policies.addHandlers({ update: (_o, p) => runsOfPolicy(p) }),
+    );
+    for (const run of runs.list()) enqueue(run);
+    this.workers = Array.from({ length: this.options.workers }, () =>
+      work(queue, (key) => reconcileFailoverRun(key, this.options), this.options.log, this.options.onReconciled),
+    );
+  }
+
+  async stop(): Promise<void> {
+    for (const remove of this.removers.splice(0)) remove();
+    this.options.queue.shutDown();
+    await Promise.all(this.workers);
+  }
+}

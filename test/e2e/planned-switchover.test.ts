@@ -1,0 +1,305 @@
+/**
+ * Story: a planned switchover of the checkout service from us-east-1 to eu-west-1, executed by eu-west-1's
+ * controller against two real clusters and the AWS emulator: writes frozen in us-east-1 (through the peer kubeconfig),
+ * traffic and the fencing epoch moved in one Route53 batch, Aurora switched over, a wait on the new region's signal,
+ * a human approval, writes unfrozen in eu-west-1. Then a dry run back, which changes nothing.
+ */
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CreateDBClusterCommand, CreateGlobalClusterCommand } from "@aws-sdk/client-rds";
+import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, type Change } from "@aws-sdk/client-route-53";
+import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { observeGlobalCluster } from "../../src/actuators/aurora/global-cluster.js";
+import { readFence } from "../../src/actuators/route53/fencing-record.js";
+import { observeWeightedRecords } from "../../src/actuators/route53/weights.js";
+import { fenceChange, fencingRecordSet } from "../../src/core/plan/fencing.js";
+import { plurals } from "../../src/crds/definitions.js";
+import type { FailoverRun } from "../../src/crds/generated/failoverruns.js";
+import { rdsClient, route53Client } from "../env/aws-clients.js";
+import { EmulatorControl } from "../env/aws-emulator.js";
+import { startControllerProcess, type ControllerProcess } from "../env/controller-process.js";
+import { Cluster, RegionEndpoint, eventually } from "./world.js";
+
+const env = inject("env");
+const [east, west] = env.regions.map((r) => new Cluster(env, r)) as [Cluster, Cluster];
+const control = new EmulatorControl(env.aws.endpoint);
+const route53 = route53Client(env.aws);
+const namespace = "switchover";
+const fast = { acquire: () => Promise.resolve(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
+const controllers: ControllerProcess[] = [];
+let endpoint: RegionEndpoint;
+let zoneId = "";
+const members: Record<string, string> = {};
+
+async function run(name: string, cluster: Cluster = west): Promise<FailoverRun> {
+  return (await cluster.custom.getNamespacedCustomObject({
+    group: "switchyard.dev",
+    version: "v1alpha1",
+    namespace,
+    plural: plurals.FailoverRun,
+    name,
+  })) as FailoverRun;
+}
+
+const flag = async (cluster: Cluster) =>
+  (await cluster.core.readNamespacedConfigMap({ name: "app-flags", namespace })).data?.read_only;
+const weights = async () => {
+  const records = await observeWeightedRecords(
+    route53,
+    { hostedZoneId: zoneId, recordName: "api.checkout.example.com", type: "CNAME" },
+    fast.acquire,
+  );
+  return { "us-east-1": records.get("use1")?.Weight, "eu-west-1": records.get("euw1")?.Weight };
+};
+const fence = async () =>
+  (
+    await readFence(
+      route53,
+      { hostedZoneId: zoneId, recordName: "_switchyard.checkout.example.com", ttlSeconds: 60 },
+      fast,
+    )
+  )?.record;
+const writer = async () => (await observeGlobalCluster(rdsClient(env.aws, "us-east-1"), "checkout")).writer;
+
+function policyFor(peerRegion: string) {
+  const peerOf = (region: string) =>
+    region === peerRegion ? { cluster: { kubeconfigSecretRef: { name: `peer-${region}` } } } : {};
+  return {
+    apiVersion: "switchyard.dev/v1alpha1",
+    kind: "RegionPolicy",
+    metadata: { name: "checkout", namespace },
+    spec: {
+      regions: [
+        { name: "us-east-1", role: "primary", ...peerOf("us-east-1") },
+        { name: "eu-west-1", role: "secondary", ...peerOf("eu-west-1") },
+      ],
+      signals: ["us-east-1", "eu-west-1"].map((region) => ({
+        name: "api",
+        region,
+        intervalSeconds: 1,
+        http: { url: endpoint.url },
+      })),
+      dampening: { failureThreshold: 3, successThreshold: 1 },
+      automation: { mode: "Manual", failoverPlanRef: { name: "checkout" } },
+      fencing: { route53: { hostedZoneId: zoneId, recordName: "_switchyard.checkout.example.com" } },
+    },
+  };
+}
+
+function planFor() {
+  return {
+    apiVersion: "switchyard.dev/v1alpha1",
+    kind: "FailoverPlan",
+    metadata: { name: "checkout", namespace },
+    spec: {
+      regionPolicyRef: { name: "checkout" },
+      steps: [
+        {
+          name: "freeze-writes",
+          bestEffort: true,
+          flag: { region: "{{from}}", configMapRef: { name: "app-flags" }, key: "read_only", value: "true" },
+        },
+        {
+          name: "shift-traffic",
+          route53: {
+            hostedZoneId: zoneId,
+            recordName: "api.checkout.example.com",
+            type: "CNAME",
+            setIdentifiers: { "us-east-1": "use1", "eu-west-1": "euw1" },
+            weights: { "{{to}}": 100, "{{from}}": 0 },
+          },
+        },
+        { name: "promote-db", auroraGlobal: { globalClusterIdentifier: "checkout", members, mode: "Auto" } },
+        { name: "wait-new-region", waitFor: { signal: "api", region: "{{to}}", healthy: true } },
+        { name: "approve-unfreeze", approval: { message: "Confirm writes may resume in {{to}}" } },
+        {
+          name: "unfreeze",
+          flag: { region: "{{to}}", configMapRef: { name: "app-flags" }, key: "read_only", value: "false" },
+        },
+      ],
+    },
+  };
+}
+
+beforeAll(async () => {
+  await control.reset();
+  await control.configure({ changePropagationSeconds: 0.5, globalClusterTransitionSeconds: 1 });
+  endpoint = await RegionEndpoint.start();
+
+  // AWS: the hosted zone with both regions' weighted records and the fencing record; the global database.
+  const zone = await route53.send(
+    new CreateHostedZoneCommand({ Name: "checkout.example.com", CallerReference: "e2e" }),
+  );
+  zoneId = zone.HostedZone?.Id?.split("/").at(-1) ?? "";
+  const weighted = (id: string, weight: number): Change => ({
+    Action: "CREATE",
+    ResourceRecordSet: {
+      Name: "api.checkout.example.com",
+      Type: "CNAME",
+      SetIdentifier: id,
+      Weight: weight,
+      TTL: 30,
+      ResourceRecords: [{ Value: `${id}.checkout.example.com` }],
+    },
+  });
+  const fenceSet = fencingRecordSet("_switchyard.checkout.example.com", 60, { active: "us-east-1", epoch: 1 });
+  await route53.send(
+    new ChangeResourceRecordSetsCommand({
+      HostedZoneId: zoneId,
+      ChangeBatch: { Changes: [weighted("use1", 100), weighted("euw1", 0), ...fenceChange(undefined, fenceSet)] },
+    }),
+  );
+  const rdsEast = rdsClient(env.aws, "us-east-1");
+  await rdsEast.send(
+    new CreateGlobalClusterCommand({ GlobalClusterIdentifier: "checkout", Engine: "aurora-postgresql" }),
+  );
+  for (const region of ["us-east-1", "eu-west-1"]) {
+    const created = await rdsClient(env.aws, region).send(
+      new CreateDBClusterCommand({
+        DBClusterIdentifier: `checkout-${region}`,
+        Engine: "aurora-postgresql",
+        GlobalClusterIdentifier: "checkout",
+        MasterUsername: "checkout",
+        MasterUserPassword: "not-a-secret-1",
+      }),
+    );
+    members[region] = created.DBCluster?.DBClusterArn ?? "";
+  }
+
+  // Kubernetes: the application's flags in both regions, and eu-west-1's way into us-east-1's cluster.
+  await Promise.all([east.installCrds(), west.installCrds()]);
+  for (const cluster of [east, west]) {
+    await cluster.createNamespace(namespace);
+    await cluster.core.createNamespacedConfigMap({
+      namespace,
+      body: { metadata: { name: "app-flags" }, data: { read_only: "false" } },
+    });
+  }
+  // The same policy and plan in both clusters (GitOps), each naming the other region's cluster through a Secret.
+  for (const [cluster, peer, peerRegion] of [
+    [west, east, "us-east-1"],
+    [east, west, "eu-west-1"],
+  ] as const) {
+    await cluster.core.createNamespacedSecret({
+      namespace,
+      body: {
+        metadata: { name: `peer-${peerRegion}` },
+        stringData: { kubeconfig: await readFile(peer.info.kubeconfig, "utf8") },
+      },
+    });
+    await cluster.apply(policyFor(peerRegion), planFor());
+  }
+  const logDir = await mkdtemp(join(tmpdir(), "switchyard-switchover-"));
+  for (const [cluster, region] of [
+    [west, "eu-west-1"],
+    [east, "us-east-1"],
+  ] as const) {
+    controllers.push(
+      await startControllerProcess({
+        region,
+        kubeconfig: cluster.info.kubeconfig,
+        aws: env.aws,
+        logDir,
+        extraArgs: ["--lease-name", "switchover", "--namespace", namespace],
+      }),
+    );
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all(controllers.map((c) => c.process.stop()));
+  await endpoint?.stop();
+});
+
+describe("planned switchover us-east-1 → eu-west-1", () => {
+  it("runs every step in order, waits for a person, and ends Succeeded with evidence", async () => {
+    await west.apply({
+      apiVersion: "switchyard.dev/v1alpha1",
+      kind: "FailoverRun",
+      metadata: { name: "switchover-1", namespace },
+      spec: { planRef: { name: "checkout" }, from: "us-east-1", to: "eu-west-1", trigger: "Manual", reason: "e2e" },
+    });
+
+    const waiting = await eventually(
+      "the run to wait for approval",
+      async () => {
+        const r = await run("switchover-1");
+        return r.status?.phase === "WaitingApproval" ? r : undefined;
+      },
+      60_000,
+    );
+    expect(waiting.status?.currentStep).toBe("approve-unfreeze");
+    expect(waiting.status?.journal?.map((e) => [e.name, e.state])).toEqual([
+      ["freeze-writes", "Succeeded"],
+      ["shift-traffic", "Succeeded"],
+      ["promote-db", "Succeeded"],
+      ["wait-new-region", "Succeeded"],
+      ["approve-unfreeze", "WaitingApproval"],
+    ]);
+    expect(await flag(east)).toBe("true");
+    expect(await flag(west)).toBe("false");
+    expect(await weights()).toEqual({ "us-east-1": 0, "eu-west-1": 100 });
+    expect(await fence()).toEqual({ active: "eu-west-1", epoch: 2, run: "switchover-1" });
+    expect(waiting.status?.epoch).toBe(2);
+    expect(await writer()).toBe(members["eu-west-1"]);
+    const shift = waiting.status?.journal?.find((e) => e.name === "shift-traffic");
+    expect(shift?.before).toEqual({ weights: { "us-east-1": 100, "eu-west-1": 0 } });
+
+    await west.custom.patchNamespacedCustomObject(
+      {
+        group: "switchyard.dev",
+        version: "v1alpha1",
+        namespace,
+        plural: plurals.FailoverRun,
+        name: "switchover-1",
+        body: { spec: { approvals: [{ step: "approve-unfreeze", approvedBy: "sre@example.com" }] } },
+      },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    );
+    const done = await eventually("the run to succeed", async () => {
+      const r = await run("switchover-1");
+      return r.status?.phase === "Succeeded" ? r : undefined;
+    });
+    expect(await flag(west)).toBe("false");
+    expect(done.status?.rto?.seconds).toBeGreaterThan(0);
+    expect(done.status?.rto?.trafficShiftedAt).toBeDefined();
+    expect(done.status?.rto?.writerPromotedAt).toBeDefined();
+    const promotions = (await control.calls()).filter(
+      (c) => c.action.endsWith("GlobalCluster") && !c.action.startsWith("Describe"),
+    );
+    expect(promotions.map((c) => c.action)).toEqual(["CreateGlobalCluster", "SwitchoverGlobalCluster"]);
+  });
+
+  it("a dry run back to us-east-1, executed by us-east-1's controller, records each step's intent and changes nothing", async () => {
+    const world = async () => ({
+      weights: await weights(),
+      fence: await fence(),
+      writer: await writer(),
+      flags: [await flag(east), await flag(west)],
+    });
+    const before = await world();
+    const callsBefore = (await control.calls()).length;
+    await east.apply({
+      apiVersion: "switchyard.dev/v1alpha1",
+      kind: "FailoverRun",
+      metadata: { name: "dry-back", namespace },
+      spec: { planRef: { name: "checkout" }, from: "eu-west-1", to: "us-east-1", trigger: "Manual", dryRun: true },
+    });
+    const done = await eventually("the dry run to finish", async () => {
+      const r = await run("dry-back", east);
+      return r.status?.phase === "Succeeded" ? r : undefined;
+    });
+    const steps = ["freeze-writes", "shift-traffic", "promote-db", "wait-new-region", "approve-unfreeze", "unfreeze"];
+    expect(done.status?.journal?.map((e) => [e.name, e.state])).toEqual(steps.map((n) => [n, "Skipped"]));
+    expect(done.status?.journal?.find((e) => e.name === "shift-traffic")?.intent).toMatchObject({
+      weights: { "us-east-1": 100, "eu-west-1": 0 },
+      changes: 2,
+      fence: { from: { active: "eu-west-1", epoch: 2 }, to: { active: "us-east-1", epoch: 3, run: "dry-back" } },
+    });
+    const writes = (await control.calls()).slice(callsBefore).filter((c) => !/^(List|Get|Describe)/.test(c.action));
+    expect(writes).toEqual([]);
+    expect(await world()).toEqual(before);
+  });
+});
