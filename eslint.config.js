@@ -34,7 +34,7 @@ export default tseslint.config(
               message: "src/core is pure: pass data in, not clients.",
             },
             {
-              group: ["../runtime/*", "../controllers/*", "../actuators/*", "../signals/*"],
+              group: ["**/runtime/**", "**/controllers/**", "**/actuators/**", "**/signals/**"],
               message: "src/core imports only crds.",
             },
           ],
