@@ -4,22 +4,20 @@
  * traffic and the fencing epoch moved in one Route53 batch, Aurora switched over, a wait on the new region's signal,
  * a human approval, writes unfrozen in eu-west-1. Then a dry run back, which changes nothing.
  */
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CreateDBClusterCommand, CreateGlobalClusterCommand } from "@aws-sdk/client-rds";
-import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, type Change } from "@aws-sdk/client-route-53";
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { observeGlobalCluster } from "../../src/actuators/aurora/global-cluster.js";
 import { readFence } from "../../src/actuators/route53/fencing-record.js";
 import { observeWeightedRecords } from "../../src/actuators/route53/weights.js";
-import { fenceChange, fencingRecordSet } from "../../src/core/plan/fencing.js";
 import { plurals } from "../../src/crds/definitions.js";
 import type { FailoverRun } from "../../src/crds/generated/failoverruns.js";
 import { rdsClient, route53Client } from "../env/aws-clients.js";
 import { EmulatorControl } from "../env/aws-emulator.js";
 import { startControllerProcess, type ControllerProcess } from "../env/controller-process.js";
+import { seedCheckoutAws, seedCheckoutClusters } from "../fixtures/checkout-world.js";
 import { Cluster, RegionEndpoint, eventually } from "./world.js";
 
 const env = inject("env");
@@ -63,134 +61,23 @@ const fence = async () =>
   )?.record;
 const writer = async () => (await observeGlobalCluster(rdsClient(env.aws, "us-east-1"), "checkout")).writer;
 
-function policyFor(peerRegion: string) {
-  const peerOf = (region: string) =>
-    region === peerRegion ? { cluster: { kubeconfigSecretRef: { name: `peer-${region}` } } } : {};
-  return {
-    apiVersion: "switchyard.dev/v1alpha1",
-    kind: "RegionPolicy",
-    metadata: { name: "checkout", namespace },
-    spec: {
-      regions: [
-        { name: "us-east-1", role: "primary", ...peerOf("us-east-1") },
-        { name: "eu-west-1", role: "secondary", ...peerOf("eu-west-1") },
-      ],
-      signals: ["us-east-1", "eu-west-1"].map((region) => ({
-        name: "api",
-        region,
-        intervalSeconds: 1,
-        http: { url: endpoint.url },
-      })),
-      dampening: { failureThreshold: 3, successThreshold: 1 },
-      automation: { mode: "Manual", failoverPlanRef: { name: "checkout" } },
-      fencing: { route53: { hostedZoneId: zoneId, recordName: "_switchyard.checkout.example.com" } },
-    },
-  };
-}
-
-function planFor() {
-  return {
-    apiVersion: "switchyard.dev/v1alpha1",
-    kind: "FailoverPlan",
-    metadata: { name: "checkout", namespace },
-    spec: {
-      regionPolicyRef: { name: "checkout" },
-      steps: [
-        {
-          name: "freeze-writes",
-          bestEffort: true,
-          flag: { region: "{{from}}", configMapRef: { name: "app-flags" }, key: "read_only", value: "true" },
-        },
-        {
-          name: "shift-traffic",
-          route53: {
-            hostedZoneId: zoneId,
-            recordName: "api.checkout.example.com",
-            type: "CNAME",
-            setIdentifiers: { "us-east-1": "use1", "eu-west-1": "euw1" },
-            weights: { "{{to}}": 100, "{{from}}": 0 },
-          },
-        },
-        { name: "promote-db", auroraGlobal: { globalClusterIdentifier: "checkout", members, mode: "Auto" } },
-        { name: "wait-new-region", waitFor: { signal: "api", region: "{{to}}", healthy: true } },
-        { name: "approve-unfreeze", approval: { message: "Confirm writes may resume in {{to}}" } },
-        {
-          name: "unfreeze",
-          flag: { region: "{{to}}", configMapRef: { name: "app-flags" }, key: "read_only", value: "false" },
-        },
-      ],
-    },
-  };
-}
-
 beforeAll(async () => {
   await control.reset();
   await control.configure({ changePropagationSeconds: 0.5, globalClusterTransitionSeconds: 1 });
   endpoint = await RegionEndpoint.start();
-
-  // AWS: the hosted zone with both regions' weighted records and the fencing record; the global database.
-  const zone = await route53.send(
-    new CreateHostedZoneCommand({ Name: "checkout.example.com", CallerReference: "e2e" }),
-  );
-  zoneId = zone.HostedZone?.Id?.split("/").at(-1) ?? "";
-  const weighted = (id: string, weight: number): Change => ({
-    Action: "CREATE",
-    ResourceRecordSet: {
-      Name: "api.checkout.example.com",
-      Type: "CNAME",
-      SetIdentifier: id,
-      Weight: weight,
-      TTL: 30,
-      ResourceRecords: [{ Value: `${id}.checkout.example.com` }],
+  const aws = await seedCheckoutAws(env.aws);
+  zoneId = aws.zoneId;
+  Object.assign(members, aws.members);
+  await seedCheckoutClusters(
+    { "us-east-1": east, "eu-west-1": west },
+    {
+      namespace,
+      aws,
+      endpoints: { "us-east-1": endpoint.url, "eu-west-1": endpoint.url },
+      mode: "Manual",
+      approval: true,
     },
-  });
-  const fenceSet = fencingRecordSet("_switchyard.checkout.example.com", 60, { active: "us-east-1", epoch: 1 });
-  await route53.send(
-    new ChangeResourceRecordSetsCommand({
-      HostedZoneId: zoneId,
-      ChangeBatch: { Changes: [weighted("use1", 100), weighted("euw1", 0), ...fenceChange(undefined, fenceSet)] },
-    }),
   );
-  const rdsEast = rdsClient(env.aws, "us-east-1");
-  await rdsEast.send(
-    new CreateGlobalClusterCommand({ GlobalClusterIdentifier: "checkout", Engine: "aurora-postgresql" }),
-  );
-  for (const region of ["us-east-1", "eu-west-1"]) {
-    const created = await rdsClient(env.aws, region).send(
-      new CreateDBClusterCommand({
-        DBClusterIdentifier: `checkout-${region}`,
-        Engine: "aurora-postgresql",
-        GlobalClusterIdentifier: "checkout",
-        MasterUsername: "checkout",
-        MasterUserPassword: "not-a-secret-1",
-      }),
-    );
-    members[region] = created.DBCluster?.DBClusterArn ?? "";
-  }
-
-  // Kubernetes: the application's flags in both regions, and eu-west-1's way into us-east-1's cluster.
-  await Promise.all([east.installCrds(), west.installCrds()]);
-  for (const cluster of [east, west]) {
-    await cluster.createNamespace(namespace);
-    await cluster.core.createNamespacedConfigMap({
-      namespace,
-      body: { metadata: { name: "app-flags" }, data: { read_only: "false" } },
-    });
-  }
-  // The same policy and plan in both clusters (GitOps), each naming the other region's cluster through a Secret.
-  for (const [cluster, peer, peerRegion] of [
-    [west, east, "us-east-1"],
-    [east, west, "eu-west-1"],
-  ] as const) {
-    await cluster.core.createNamespacedSecret({
-      namespace,
-      body: {
-        metadata: { name: `peer-${peerRegion}` },
-        stringData: { kubeconfig: await readFile(peer.info.kubeconfig, "utf8") },
-      },
-    });
-    await cluster.apply(policyFor(peerRegion), planFor());
-  }
   const logDir = await mkdtemp(join(tmpdir(), "switchyard-switchover-"));
   for (const [cluster, region] of [
     [west, "eu-west-1"],
