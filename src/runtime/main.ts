@@ -5,6 +5,7 @@
  * Exit codes: 0 after a graceful shutdown (SIGTERM/SIGINT), 2 for bad configuration, 1 for anything else.
  */
 import {
+  AppsV1Api,
   CoordinationV1Api,
   CoreV1Api,
   CustomObjectsApi,
@@ -33,6 +34,7 @@ import { LeaderElector, defaultIdentity } from "./leader-election.js";
 import { leaderOnlyEvents, leaderOnlyRunStore, leaderOnlyStore } from "./leader-guard.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
+import { fencePorts } from "./fence-ports.js";
 import { PeerClusters } from "./peer-clusters.js";
 import { route53Quota } from "./route53-quota.js";
 import { sleep, systemTimers } from "./timers.js";
@@ -89,10 +91,15 @@ export async function runController(config: Config, log: Logger): Promise<Runnin
     return client;
   };
   const pause = (ms: number) => sleep(systemTimers, ms);
+  // One quota for every Route53 call of this process (the account's limit is about five a second).
+  const route53Options = { acquire: route53Quota(), sleep: pause, pollIntervalMs: 2000 };
+  const fence = fencePorts(route53, route53Options, {
+    core: kc.makeApiClient(CoreV1Api),
+    apps: kc.makeApiClient(AppsV1Api),
+  });
   const planLevers = levers({
     route53,
-    // One quota for every Route53 call of this process (the account's limit is about five a second).
-    route53Options: { acquire: route53Quota(), sleep: pause, pollIntervalMs: 2000 },
+    route53Options,
     rds: rdsFor,
     configMaps: (region, namespace) => peers.coreApi(region, namespace),
     scales: (region, namespace) => peers.apps(region, namespace),
@@ -125,6 +132,7 @@ export async function runController(config: Config, log: Logger): Promise<Runnin
         store: leaderOnlyStore(store, isLeader),
         events: leaderOnlyEvents(events, isLeader),
         observer: policyMetrics(metrics),
+        fence,
         probes: {
           http: probeHttp,
           prometheus: probePrometheus,

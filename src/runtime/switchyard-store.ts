@@ -75,10 +75,15 @@ export class KubeSwitchyardStore implements SwitchyardStore, RunStore {
     return this.runs.get(`${namespace}/${name}`);
   }
 
+  /** Runs created for the policy (labelled) and runs of any plan that belongs to it (a person's runs carry no label). */
   runsOf(namespace: string, policy: string): FailoverRun[] {
+    const ofPolicy = (run: FailoverRun) =>
+      run.metadata.labels?.[policyLabel] === policy ||
+      this.plan(namespace, run.spec.planRef.name)?.spec.regionPolicyRef.name === policy;
     return this.caches.runs
       .list()
-      .filter((run) => run.metadata.namespace === namespace && run.metadata.labels?.[policyLabel] === policy);
+      .filter((run) => run.metadata.namespace === namespace && ofPolicy(run))
+      .map((run) => this.run(namespace, run.metadata.name ?? "") ?? run);
   }
 
   async writePolicyStatus(policy: RegionPolicy, status: RegionPolicyStatus): Promise<void> {

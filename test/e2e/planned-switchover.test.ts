@@ -113,7 +113,10 @@ describe("planned switchover us-east-1 → eu-west-1", () => {
       "the run to wait for approval",
       async () => {
         const r = await run("switchover-1");
-        return r.status?.phase === "WaitingApproval" ? r : undefined;
+        const journaled = r.status?.journal?.some(
+          (e) => e.name === "approve-unfreeze" && e.state === "WaitingApproval",
+        );
+        return r.status?.phase === "WaitingApproval" && journaled ? r : undefined;
       },
       60_000,
     );
@@ -126,7 +129,6 @@ describe("planned switchover us-east-1 → eu-west-1", () => {
       ["approve-unfreeze", "WaitingApproval"],
     ]);
     expect(await flag(east)).toBe("true");
-    expect(await flag(west)).toBe("false");
     expect(await weights()).toEqual({ "us-east-1": 0, "eu-west-1": 100 });
     expect(await fence()).toEqual({ active: "eu-west-1", epoch: 2, run: "switchover-1" });
     expect(waiting.status?.epoch).toBe(2);
@@ -157,6 +159,27 @@ describe("planned switchover us-east-1 → eu-west-1", () => {
       (c) => c.action.endsWith("GlobalCluster") && !c.action.startsWith("Describe"),
     );
     expect(promotions.map((c) => c.action)).toEqual(["CreateGlobalCluster", "SwitchoverGlobalCluster"]);
+  });
+
+  it("the old region's controller fences itself from the record, and keeps its cluster fenced", async () => {
+    const fenced = await eventually("us-east-1's controller to see the new epoch", async () => {
+      const policy = await east.policy(namespace, "checkout");
+      return policy.status?.epoch === 2 ? policy : undefined;
+    });
+    expect(fenced.status?.activeRegion).toBe("eu-west-1");
+    expect(fenced.status?.conditions?.find((c) => c.type === "Fenced")).toMatchObject({
+      status: "True",
+      reason: "AnotherRegionActive",
+    });
+    const west_ = await west.policy(namespace, "checkout");
+    expect(west_.status?.conditions?.find((c) => c.type === "Fenced")).toMatchObject({ status: "False" });
+    // Someone makes the fenced region writable again: its own controller puts the fenced role state back.
+    await east.core.patchNamespacedConfigMap(
+      { name: "app-flags", namespace, body: { data: { read_only: "false" } } },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    );
+    await eventually("us-east-1 read-only again", async () => ((await flag(east)) === "true" ? true : undefined));
+    expect(await east.eventReasons(namespace, "checkout")).toContain("SelfFenced");
   });
 
   it("a dry run back to us-east-1, executed by us-east-1's controller, records each step's intent and changes nothing", async () => {

@@ -14,6 +14,7 @@ import type { Probes } from "../../signals/probe.js";
 import type { EventRecorder, PolicyObserver, SwitchyardStore } from "../ports.js";
 import { work, type Queue, type Watched } from "../worker.js";
 import { reconcileRegionPolicy } from "./reconcile.js";
+import type { FencePorts } from "./self-fencing.js";
 
 export interface RegionPolicyControllerOptions {
   policies: Watched<RegionPolicy>;
@@ -22,6 +23,7 @@ export interface RegionPolicyControllerOptions {
   store: SwitchyardStore;
   events: EventRecorder;
   observer: PolicyObserver;
+  fence?: FencePorts;
   probes: Probes;
   queue: Queue;
   log: Logger;
@@ -92,6 +94,7 @@ export class RegionPolicyController {
       samples: this.samples,
       signals: this.scheduler,
       observer: this.options.observer,
+      ...(this.options.fence ? { fence: this.options.fence } : {}),
       log: this.options.log,
       localRegion: this.options.localRegion,
       now: this.options.now,

@@ -12,6 +12,7 @@ import type { FailoverRun } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy, RegionPolicyStatus } from "../../crds/generated/regionpolicies.js";
 import type { SampleBuffer } from "../../signals/sample-buffer.js";
 import type { EventRecorder, ObjectRef, PolicyObserver, SwitchyardStore } from "../ports.js";
+import { observeFence, type FencePorts } from "./self-fencing.js";
 import { statusFromEvaluation, stateFromStatus } from "./status.js";
 
 export interface RegionPolicyDeps {
@@ -24,6 +25,8 @@ export interface RegionPolicyDeps {
     remove(policyKey: string): void;
   };
   observer: PolicyObserver;
+  /** reads the fencing record and keeps this cluster's role state; absent: no fencing (tests of the decision alone) */
+  fence?: FencePorts;
   log: Logger;
   localRegion: string;
   now: () => number;
@@ -126,11 +129,10 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
   const samples = deps.samples.drain(key);
   for (const s of samples) deps.observer.sampled(namespace, name, s.region, s.signal, s.ok);
   const resolved = resolvePolicy(policy.spec);
-  const activeRegion =
-    policy.status?.activeRegion ??
-    resolved.regions.find((r) => r.role === "primary")?.name ??
-    resolved.regions[0]?.name ??
-    "";
+  const primary = resolved.regions.find((r) => r.role === "primary")?.name ?? resolved.regions[0]?.name ?? "";
+  const fence = await observeFence(policy, deps.localRegion, primary, deps.fence);
+  const activeRegion = fence.activeRegion;
+  if (fence.readError) log.warn({ err: fence.readError }, "could not read the fencing record; keeping the last one");
   const runs = deps.store.runsOf(namespace, name);
   const evaluation = evaluatePolicy(resolved, stateFromStatus(policy.status, now), samples, {
     activeRegion,
@@ -166,7 +168,8 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
     policy,
     evaluation,
     activeRegion,
-    epoch: policy.status?.epoch ?? 0,
+    epoch: fence.epoch,
+    ...(fence.verdict ? { fence: fence.verdict } : {}),
     thresholds: resolved.dampening,
     ...(startedRun ? { startedRun } : {}),
     ...(notReady ? { notReady } : {}),
@@ -174,6 +177,29 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
   });
 
   const previous = policy.status;
+  // Without a record nobody has won an epoch: role state is left as it is rather than fencing every region.
+  // The fenced state is kept at every reconcile (that is self-fencing). The active state is applied once, when this
+  // region becomes active at a new epoch: applied continuously it would undo a plan's "freeze the source first" step
+  // in the moments before the epoch moves.
+  // A record older than an epoch a run of this cluster has already won is a stale read (reads are cached briefly):
+  // acting on it would fence the region that just became active.
+  const wonEpoch = Math.max(0, ...runs.map((r) => r.status?.epoch ?? 0));
+  const newlyActive = previous?.activeRegion !== deps.localRegion || previous.epoch !== fence.epoch;
+  const current = fence.verdict?.epoch !== undefined && fence.verdict.epoch >= wonEpoch;
+  if (current && deps.fence && fence.verdict && (fence.verdict.role === "fenced" || newlyActive)) {
+    const role = fence.verdict.role === "active" ? "active" : "fenced";
+    const planName = policy.spec.automation.failoverPlanRef?.name ?? "";
+    const wanted = deps.store.plan(namespace, planName)?.spec.roleState?.[role];
+    if (wanted) {
+      const changed = await deps.fence.applyRoleState(namespace, wanted);
+      if (changed.length > 0) {
+        const message = `${fence.verdict.message} Applied the ${role} role state: ${changed.join(", ")}.`;
+        const reason = role === "fenced" ? "SelfFenced" : "ActiveRoleApplied";
+        deps.events.event(refOf(policy), role === "fenced" ? "Warning" : "Normal", reason, message);
+        log.info({ role, changed }, message);
+      }
+    }
+  }
   const changedDecision = previous?.lastDecision?.time !== status.lastDecision?.time;
   const due = significant(previous) !== significant(status) || now - newestSample(previous) >= statusRefreshMs;
   if (due) {

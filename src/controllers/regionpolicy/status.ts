@@ -61,6 +61,8 @@ export interface StatusContext {
   startedRun?: string;
   /** The policy's thresholds: consecutive counts are stored up to them (see below). */
   thresholds: { failureThreshold: number; successThreshold: number };
+  /** This controller's role by the fencing record (absent without fencing). */
+  fence?: { role: "active" | "fenced"; reason: string; message: string };
   /** Why the policy cannot act (plan missing, …); Ready=False with this reason. */
   notReady?: { reason: string; message: string };
   now: number;
@@ -142,6 +144,10 @@ export function statusFromEvaluation(ctx: StatusContext): RegionPolicyStatus {
     set("FlapSuppressed", "True", "FlapSuppressed", `Flap damping holds automation back: ${until.join(", ")}`);
   } else {
     set("FlapSuppressed", "False", "NotSuppressed", "No region is suppressed by flap damping");
+  }
+
+  if (ctx.fence) {
+    set("Fenced", ctx.fence.role === "fenced" ? "True" : "False", ctx.fence.reason, ctx.fence.message);
   }
 
   const status: RegionPolicyStatus = {

@@ -1,0 +1,65 @@
+/**
+ * The RegionPolicy controller's fencing ports over the real clients: the fencing record read through Route53 (cached
+ * briefly and shared by concurrent reconciles, since every policy's reconcile reads it and the account's Route53 quota
+ * is about five requests a second), and role state applied to this cluster with the flag and scale levers.
+ */
+import type { CoreV1Api, AppsV1Api } from "@kubernetes/client-node";
+import { setFlag } from "../actuators/flags/configmap-flag.js";
+import type { BatchOptions } from "../actuators/route53/change-batch.js";
+import { readFence } from "../actuators/route53/fencing-record.js";
+import type { Route53Api } from "../actuators/route53/weights.js";
+import { scaleDeployment } from "../actuators/scale/deployment-scale.js";
+import type { FencePorts } from "../controllers/regionpolicy/self-fencing.js";
+import type { FencingRecord } from "../core/plan/fencing.js";
+
+const cacheMs = 5_000;
+
+export function fencePorts(
+  route53: Route53Api,
+  options: BatchOptions,
+  local: { core: CoreV1Api; apps: AppsV1Api },
+  now: () => number = Date.now,
+): FencePorts {
+  const cache = new Map<string, { at: number; read: Promise<FencingRecord | undefined> }>();
+  return {
+    read(policy) {
+      const fencing = policy.spec.fencing?.route53;
+      if (!fencing) return Promise.resolve(undefined);
+      const key = `${fencing.hostedZoneId}/${fencing.recordName}`;
+      const hit = cache.get(key);
+      if (hit && now() - hit.at < cacheMs) return hit.read;
+      const where = {
+        hostedZoneId: fencing.hostedZoneId,
+        recordName: fencing.recordName,
+        ttlSeconds: fencing.ttlSeconds ?? 60,
+      };
+      const read = readFence(route53, where, options).then((fence) => fence?.record);
+      // A failed read is not cached: the next reconcile tries again.
+      read.catch(() => cache.delete(key));
+      cache.set(key, { at: now(), read });
+      return read;
+    },
+    async applyRoleState(namespace, state) {
+      const changed: string[] = [];
+      for (const flag of state.flags ?? []) {
+        const target = {
+          namespace: flag.configMapRef.namespace ?? namespace,
+          name: flag.configMapRef.name,
+          key: flag.key,
+          value: flag.value,
+        };
+        if ((await setFlag(local.core, target)).changed) changed.push(`${target.name}.${target.key}=${target.value}`);
+      }
+      for (const scale of state.scale ?? []) {
+        const target = {
+          namespace: scale.deploymentRef.namespace ?? namespace,
+          name: scale.deploymentRef.name,
+          replicas: scale.replicas,
+        };
+        if ((await scaleDeployment(local.apps, target)).changed)
+          changed.push(`${target.name} replicas=${target.replicas}`);
+      }
+      return changed;
+    },
+  };
+}
