@@ -4,9 +4,24 @@
  */
 import type { Decision } from "../core/decision/decide.js";
 import type { Evaluation } from "../core/evaluate.js";
+import { apiVersion } from "../crds/definitions.js";
 import type { FailoverPlan } from "../crds/generated/failoverplans.js";
 import type { FailoverRun } from "../crds/generated/failoverruns.js";
 import type { RegionPolicy, RegionPolicyStatus } from "../crds/generated/regionpolicies.js";
+
+/** The reference an Event names, for one of our objects. */
+export function objectRef(
+  kind: string,
+  object: { metadata: { namespace?: string; name?: string; uid?: string } },
+): ObjectRef {
+  return {
+    apiVersion,
+    kind,
+    namespace: object.metadata.namespace ?? "default",
+    name: object.metadata.name ?? "",
+    ...(object.metadata.uid ? { uid: object.metadata.uid } : {}),
+  };
+}
 
 export interface ObjectRef {
   apiVersion: string;

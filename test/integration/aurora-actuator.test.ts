@@ -2,7 +2,7 @@
  * The Aurora Global lever against the AWS emulator (switchover and failover come from Switchyard's moto plugin): the
  * writer moves once, a restart in the middle never calls AWS a second time, and data loss needs the step's permission.
  */
-import { CreateDBClusterCommand, CreateGlobalClusterCommand, type RDSClient } from "@aws-sdk/client-rds";
+import type { RDSClient } from "@aws-sdk/client-rds";
 import { beforeEach, describe, expect, inject, it } from "vitest";
 import {
   observeGlobalCluster,
@@ -12,6 +12,7 @@ import {
 } from "../../src/actuators/aurora/global-cluster.js";
 import { rdsClient } from "../env/aws-clients.js";
 import { EmulatorControl } from "../env/aws-emulator.js";
+import { createGlobalDatabase } from "../fixtures/checkout-world.js";
 
 const env = inject("env");
 const control = new EmulatorControl(env.aws.endpoint);
@@ -39,19 +40,9 @@ beforeEach(async () => {
   journal.length = 0;
   await control.reset();
   await control.configure({ globalClusterTransitionSeconds: 0.5 });
-  await east.send(new CreateGlobalClusterCommand({ GlobalClusterIdentifier: "checkout", Engine: "aurora-postgresql" }));
-  const member = (client: RDSClient, id: string) =>
-    client.send(
-      new CreateDBClusterCommand({
-        DBClusterIdentifier: id,
-        Engine: "aurora-postgresql",
-        GlobalClusterIdentifier: "checkout",
-        MasterUsername: "checkout",
-        MasterUserPassword: "not-a-secret-1",
-      }),
-    );
-  eastArn = (await member(east, "checkout-use1")).DBCluster?.DBClusterArn ?? "";
-  westArn = (await member(west, "checkout-euw1")).DBCluster?.DBClusterArn ?? "";
+  const members = await createGlobalDatabase(env.aws, "checkout", ["us-east-1", "eu-west-1"]);
+  eastArn = members["us-east-1"] ?? "";
+  westArn = members["eu-west-1"] ?? "";
 });
 
 describe("Aurora Global lever", () => {

@@ -3,8 +3,6 @@
  * switchover and failover operations that Switchyard's plugin adds to moto.
  */
 import {
-  CreateDBClusterCommand,
-  CreateGlobalClusterCommand,
   DescribeGlobalClustersCommand,
   FailoverGlobalClusterCommand,
   SwitchoverGlobalClusterCommand,
@@ -14,6 +12,7 @@ import {
 import { beforeEach, describe, expect, inject, it } from "vitest";
 import { rdsClient } from "../env/aws-clients.js";
 import { EmulatorControl } from "../env/aws-emulator.js";
+import { createGlobalDatabase } from "../fixtures/checkout-world.js";
 
 const env = inject("env");
 const control = new EmulatorControl(env.aws.endpoint);
@@ -48,19 +47,9 @@ async function settled(): Promise<GlobalCluster> {
 beforeEach(async () => {
   await control.reset();
   await control.configure({ globalClusterTransitionSeconds: 0.5 });
-  await east.send(new CreateGlobalClusterCommand({ GlobalClusterIdentifier: "checkout", Engine: "aurora-postgresql" }));
-  const cluster = (client: RDSClient, id: string) =>
-    client.send(
-      new CreateDBClusterCommand({
-        DBClusterIdentifier: id,
-        Engine: "aurora-postgresql",
-        GlobalClusterIdentifier: "checkout",
-        MasterUsername: "checkout",
-        MasterUserPassword: "not-a-secret-1",
-      }),
-    );
-  eastArn = (await cluster(east, "checkout-use1")).DBCluster?.DBClusterArn ?? "";
-  westArn = (await cluster(west, "checkout-euw1")).DBCluster?.DBClusterArn ?? "";
+  const members = await createGlobalDatabase(env.aws, "checkout", ["us-east-1", "eu-west-1"]);
+  eastArn = members["us-east-1"] ?? "";
+  westArn = members["eu-west-1"] ?? "";
 });
 
 describe("Aurora global database in the emulator", () => {

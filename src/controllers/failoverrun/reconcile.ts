@@ -17,11 +17,10 @@ import {
 import { phaseOf } from "../../core/plan/phase.js";
 import type { BoundStep } from "../../core/plan/steps.js";
 import { setCondition } from "../../core/conditions.js";
-import { apiVersion } from "../../crds/definitions.js";
 import type { FailoverPlan } from "../../crds/generated/failoverplans.js";
 import type { FailoverRun, FailoverRunStatus } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../../crds/generated/regionpolicies.js";
-import type { EventRecorder, ObjectRef } from "../ports.js";
+import { objectRef, type EventRecorder } from "../ports.js";
 import type { LeverContext, LeverResult, levers as makeLevers } from "./levers.js";
 
 export interface RunStore {
@@ -49,15 +48,7 @@ const maxActionsPerReconcile = 50;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function refOf(run: FailoverRun): ObjectRef {
-  return {
-    apiVersion,
-    kind: "FailoverRun",
-    namespace: run.metadata.namespace ?? "default",
-    name: run.metadata.name ?? "",
-    uid: run.metadata.uid,
-  };
-}
+const refOf = (run: FailoverRun) => objectRef("FailoverRun", run);
 
 export async function reconcileFailoverRun(key: string, deps: RunDeps): Promise<{ requeueAfterMs?: number }> {
   const [namespace = "", name = ""] = key.split("/");

@@ -11,7 +11,7 @@ import { apiVersion, policyLabel } from "../../crds/definitions.js";
 import type { FailoverRun } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy, RegionPolicyStatus } from "../../crds/generated/regionpolicies.js";
 import type { SampleBuffer } from "../../signals/sample-buffer.js";
-import type { EventRecorder, ObjectRef, PolicyObserver, SwitchyardStore } from "../ports.js";
+import { objectRef, type EventRecorder, type PolicyObserver, type SwitchyardStore } from "../ports.js";
 import { observeFence, type FencePorts } from "./self-fencing.js";
 import { statusFromEvaluation, stateFromStatus } from "./status.js";
 
@@ -44,15 +44,7 @@ const statusRefreshMs = 60_000;
 /** A run this controller created and its cache has not shown yet counts as in progress for this long. */
 const unseenRunGraceMs = 60_000;
 
-function refOf(policy: RegionPolicy): ObjectRef {
-  return {
-    apiVersion,
-    kind: "RegionPolicy",
-    namespace: policy.metadata.namespace ?? "default",
-    name: policy.metadata.name ?? "",
-    uid: policy.metadata.uid,
-  };
-}
+const refOf = (policy: RegionPolicy) => objectRef("RegionPolicy", policy);
 
 function runInProgress(policy: RegionPolicy, runs: FailoverRun[], now: number): boolean {
   if (runs.some((run) => !terminalPhases.has(run.status?.phase ?? "Pending"))) return true;
