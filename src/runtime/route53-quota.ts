@@ -1,14 +1,23 @@
 /**
  * The Route53 API quota (about five requests a second per account, shared by every controller of the account) as a
- * token to take before each call. One bucket per process: all policies' Route53 calls draw from it.
+ * turn to take before each call. One per process: all policies' Route53 calls draw from it. Calls are spaced by real
+ * time since the previous call actually went out, not by reserved slots, so a late timer never bunches two calls
+ * together; 4.5 a second rather than 5 leaves room for the jitter between when a request leaves and when Route53
+ * counts it.
  */
-import { TokenBucket } from "./rate-limiter.js";
 import { sleep, systemTimers, type Timers } from "./timers.js";
 
-export function route53Quota(requestsPerSecond = 5, burst = 5, timers: Timers = systemTimers): () => Promise<void> {
-  const bucket = new TokenBucket<string>(requestsPerSecond, burst);
-  return async () => {
-    const delay = bucket.when("route53", timers.now());
-    if (delay > 0) await sleep(timers, delay);
+export function route53Quota(requestsPerSecond = 4.5, timers: Timers = systemTimers): () => Promise<void> {
+  const spacingMs = 1000 / requestsPerSecond;
+  let nextAt = 0;
+  let queue: Promise<void> = Promise.resolve();
+  return () => {
+    const turn = queue.then(async () => {
+      const wait = nextAt - timers.now();
+      if (wait > 0) await sleep(timers, wait);
+      nextAt = timers.now() + spacingMs;
+    });
+    queue = turn.catch(() => undefined);
+    return turn;
   };
 }

@@ -16,7 +16,7 @@ const env = inject("env");
 const control = new EmulatorControl(env.aws.endpoint);
 const route53 = route53Client(env.aws);
 const options: BatchOptions = {
-  acquire: route53Quota(50, 50),
+  acquire: route53Quota(50),
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   pollIntervalMs: 100,
 };

@@ -25,38 +25,67 @@ export interface WeightTarget {
 /** Route53 answers names fully qualified, with a trailing dot. */
 export const fqdn = (name: string) => (name.endsWith(".") ? name : `${name}.`);
 
-/** The weighted records of one name and type, by SetIdentifier, read in pages. */
+/**
+ * Record sets of a zone in Route53's order (name, then type), read page by page from `start` for as long as `more`
+ * says the records still matter. One listing serves every record name of a zone, which is what keeps a failover of
+ * many names within the account's request quota.
+ */
+export async function listRecordSets(
+  api: Route53Api,
+  hostedZoneId: string,
+  acquire: () => Promise<void>,
+  start: { name?: string; type?: string } = {},
+  more: (record: ResourceRecordSet) => boolean = () => true,
+): Promise<ResourceRecordSet[]> {
+  const records: ResourceRecordSet[] = [];
+  let next: { name?: string; type?: string; identifier?: string } = start;
+  for (;;) {
+    await acquire();
+    const page = await api.send(
+      new ListResourceRecordSetsCommand({
+        HostedZoneId: hostedZoneId,
+        StartRecordName: next.name,
+        StartRecordType: next.type as ResourceRecordSet["Type"],
+        StartRecordIdentifier: next.identifier,
+      }),
+    );
+    for (const record of page.ResourceRecordSets ?? []) {
+      if (!more(record)) return records;
+      records.push(record);
+    }
+    if (!page.IsTruncated) return records;
+    next = { name: page.NextRecordName, type: page.NextRecordType, identifier: page.NextRecordIdentifier };
+  }
+}
+
+/** Weighted records keyed by name (fully qualified), then SetIdentifier. */
+export function weightedByName(records: ResourceRecordSet[]): Map<string, Map<string, ResourceRecordSet>> {
+  const byName = new Map<string, Map<string, ResourceRecordSet>>();
+  for (const record of records) {
+    if (record.SetIdentifier === undefined) continue;
+    const key = `${fqdn(record.Name ?? "")}/${record.Type}`;
+    const sets = byName.get(key) ?? new Map<string, ResourceRecordSet>();
+    sets.set(record.SetIdentifier, record);
+    byName.set(key, sets);
+  }
+  return byName;
+}
+
+/** The weighted records of one name and type, by SetIdentifier. */
 export async function observeWeightedRecords(
   api: Route53Api,
   target: Pick<WeightTarget, "hostedZoneId" | "recordName" | "type">,
   acquire: () => Promise<void>,
 ): Promise<Map<string, ResourceRecordSet>> {
-  const records = new Map<string, ResourceRecordSet>();
-  let start: { name?: string; type?: string; identifier?: string } = {
-    name: fqdn(target.recordName),
-    type: target.type,
-  };
-  for (;;) {
-    await acquire();
-    const page = await api.send(
-      new ListResourceRecordSetsCommand({
-        HostedZoneId: target.hostedZoneId,
-        StartRecordName: start.name,
-        StartRecordType: start.type as ResourceRecordSet["Type"],
-        StartRecordIdentifier: start.identifier,
-      }),
-    );
-    let passed = false;
-    for (const record of page.ResourceRecordSets ?? []) {
-      if (fqdn(record.Name ?? "") !== fqdn(target.recordName) || record.Type !== target.type) {
-        passed = true;
-        break;
-      }
-      if (record.SetIdentifier !== undefined) records.set(record.SetIdentifier, record);
-    }
-    if (passed || !page.IsTruncated) return records;
-    start = { name: page.NextRecordName, type: page.NextRecordType, identifier: page.NextRecordIdentifier };
-  }
+  const name = fqdn(target.recordName);
+  const records = await listRecordSets(
+    api,
+    target.hostedZoneId,
+    acquire,
+    { name, type: target.type },
+    (r) => fqdn(r.Name ?? "") === name && r.Type === target.type,
+  );
+  return weightedByName(records).get(`${name}/${target.type}`) ?? new Map();
 }
 
 export interface WeightPlan {
