@@ -12,7 +12,7 @@ import type { FailoverRun } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy, RegionPolicyStatus } from "../../crds/generated/regionpolicies.js";
 import type { SampleBuffer } from "../../signals/sample-buffer.js";
 import { objectRef, type EventRecorder, type PolicyObserver, type SwitchyardStore } from "../ports.js";
-import { observeFence, type FencePorts } from "./self-fencing.js";
+import { keepRoleState, observeFence, type FencePorts } from "./self-fencing.js";
 import { statusFromEvaluation, stateFromStatus } from "./status.js";
 
 export interface RegionPolicyDeps {
@@ -169,28 +169,20 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
   });
 
   const previous = policy.status;
-  // Without a record nobody has won an epoch: role state is left as it is rather than fencing every region.
-  // The fenced state is kept at every reconcile (that is self-fencing). The active state is applied once, when this
-  // region becomes active at a new epoch: applied continuously it would undo a plan's "freeze the source first" step
-  // in the moments before the epoch moves.
-  // A record older than an epoch a run of this cluster has already won is a stale read (reads are cached briefly):
-  // acting on it would fence the region that just became active.
-  const wonEpoch = Math.max(0, ...runs.map((r) => r.status?.epoch ?? 0));
-  const newlyActive = previous?.activeRegion !== deps.localRegion || previous.epoch !== fence.epoch;
-  const current = fence.verdict?.epoch !== undefined && fence.verdict.epoch >= wonEpoch;
-  if (current && deps.fence && fence.verdict && (fence.verdict.role === "fenced" || newlyActive)) {
-    const role = fence.verdict.role === "active" ? "active" : "fenced";
+  if (deps.fence) {
     const planName = policy.spec.automation.failoverPlanRef?.name ?? "";
-    const wanted = deps.store.plan(namespace, planName)?.spec.roleState?.[role];
-    if (wanted) {
-      const changed = await deps.fence.applyRoleState(namespace, wanted);
-      if (changed.length > 0) {
-        const message = `${fence.verdict.message} Applied the ${role} role state: ${changed.join(", ")}.`;
-        const reason = role === "fenced" ? "SelfFenced" : "ActiveRoleApplied";
-        deps.events.event(refOf(policy), role === "fenced" ? "Warning" : "Normal", reason, message);
-        log.info({ role, changed }, message);
-      }
-    }
+    await keepRoleState({
+      policy,
+      fence,
+      localRegion: deps.localRegion,
+      runs,
+      roleState: deps.store.plan(namespace, planName)?.spec.roleState,
+      ports: deps.fence,
+      report: (type, reason, message) => {
+        deps.events.event(refOf(policy), type, reason, message);
+        log.info({ reason }, message);
+      },
+    });
   }
   const changedDecision = previous?.lastDecision?.time !== status.lastDecision?.time;
   const due = significant(previous) !== significant(status) || now - newestSample(previous) >= statusRefreshMs;
