@@ -30,6 +30,23 @@ async function holder(leaseName: string): Promise<string | undefined> {
   return lease.spec?.holderIdentity || undefined;
 }
 
+/** A policy with one signal, probing the test's endpoint, and the automation a story needs. */
+function oneSignalPolicy(namespace: string, name: string, automation: Record<string, unknown>) {
+  return {
+    apiVersion: "switchyard.dev/v1alpha1",
+    kind: "RegionPolicy",
+    metadata: { name, namespace },
+    spec: {
+      regions: [
+        { name: "us-east-1", role: "primary" },
+        { name: "eu-west-1", role: "secondary" },
+      ],
+      signals: [{ name: "api", region: "us-east-1", intervalSeconds: 1, http: { url: endpoint.url } }],
+      automation,
+    },
+  };
+}
+
 /** Stops the replicas of earlier tests: each leads its own lease and would reconcile this test's objects too. */
 async function stopEarlierReplicas(): Promise<void> {
   await Promise.all(started.splice(0).map((c) => c.process.stop()));
@@ -114,19 +131,7 @@ describe("leader election between replicas", () => {
     const replicas = [await replica("e", "writes"), await replica("f", "writes")];
     const leader = await leaderOf(replicas);
     await cluster.createNamespace("writes");
-    await cluster.apply({
-      apiVersion: "switchyard.dev/v1alpha1",
-      kind: "RegionPolicy",
-      metadata: { name: "orphan", namespace: "writes" },
-      spec: {
-        regions: [
-          { name: "us-east-1", role: "primary" },
-          { name: "eu-west-1", role: "secondary" },
-        ],
-        signals: [{ name: "api", region: "us-east-1", intervalSeconds: 1, http: { url: endpoint.url } }],
-        automation: { mode: "Manual", failoverPlanRef: { name: "missing" } },
-      },
-    });
+    await cluster.apply(oneSignalPolicy("writes", "orphan", { mode: "Manual", failoverPlanRef: { name: "missing" } }));
     await eventually("a PlanNotFound event", async () =>
       (await cluster.eventReasons("writes", "orphan")).includes("PlanNotFound") ? true : undefined,
     );
@@ -150,19 +155,7 @@ describe("API server restart under a running controller", () => {
     await plane.startApiserver();
 
     await cluster.createNamespace("after-restart");
-    await cluster.apply({
-      apiVersion: "switchyard.dev/v1alpha1",
-      kind: "RegionPolicy",
-      metadata: { name: "checkout", namespace: "after-restart" },
-      spec: {
-        regions: [
-          { name: "us-east-1", role: "primary" },
-          { name: "eu-west-1", role: "secondary" },
-        ],
-        signals: [{ name: "api", region: "us-east-1", intervalSeconds: 1, http: { url: endpoint.url } }],
-        automation: { mode: "Paused" },
-      },
-    });
+    await cluster.apply(oneSignalPolicy("after-restart", "checkout", { mode: "Paused" }));
     const status = await eventually(
       "the new policy evaluated",
       async () => (await cluster.policy("after-restart", "checkout")).status?.signals?.[0],

@@ -97,7 +97,7 @@ export async function reconcileFailoverRun(key: string, deps: RunDeps): Promise<
     log.debug({ action: action.type, step: "step" in action ? action.step.name : undefined }, "next action");
     const outcome = await perform(action, ctx, deps);
     if (outcome.kind === "wait") {
-      await persist(statusWith(run, outcome.journal ?? journal, input, now, outcome.epoch));
+      await persist(statusWith(run, journal, input, now, undefined));
       return { requeueAfterMs: Math.max(250, outcome.untilMs - now) };
     }
     if (outcome.kind === "finish" && action.type === "finish") {
@@ -110,22 +110,25 @@ export async function reconcileFailoverRun(key: string, deps: RunDeps): Promise<
       return {};
     }
     if (outcome.kind === "journal") {
-      // A step still under way (a resumed wait or promotion) is looked at again after a pause, not in a busy loop.
-      if (outcome.steps.some((s) => s.outcome.type === "InProgress") && !outcome.afterFirst) {
-        const step = outcome.steps[0]!;
-        const next = applyOutcome(run.status?.journal ?? [], step.step, step.outcome, deps.now());
-        await persist(statusWith(run, next, input, deps.now(), outcome.epoch));
-        return { requeueAfterMs: pollMs };
-      }
-      for (const [index, step] of outcome.steps.entries()) {
+      const record = (step: BoundStep, result: StepOutcome, epoch: number | undefined) =>
+        persist(
+          statusWith(
+            run!,
+            applyOutcome(run!.status?.journal ?? [], step, result, deps.now()),
+            input,
+            deps.now(),
+            epoch,
+          ),
+        );
+      for (const [index, { step, outcome: result }] of outcome.steps.entries()) {
         // Each outcome is persisted on its own: "Started" must be stored before the lever's external call.
-        const next = applyOutcome(run.status?.journal ?? [], step.step, step.outcome, deps.now());
-        await persist(statusWith(run, next, input, deps.now(), outcome.epoch));
+        await record(step, result, outcome.epoch);
+        // A step still under way (a wait, a promotion) is looked at again after a pause, not in a busy loop.
+        if (result.type === "InProgress") return { requeueAfterMs: pollMs };
         if (index === 0 && outcome.afterFirst) {
-          const result = await outcome.afterFirst();
-          const after = applyOutcome(run.status?.journal ?? [], step.step, toOutcome(result), deps.now());
-          await persist(statusWith(run, after, input, deps.now(), "epoch" in result ? result.epoch : undefined));
-          if (result.type === "InProgress") return { requeueAfterMs: pollMs };
+          const acted = await outcome.afterFirst();
+          await record(step, toOutcome(acted), "epoch" in acted ? acted.epoch : undefined);
+          if (acted.type === "InProgress") return { requeueAfterMs: pollMs };
         }
       }
     }
@@ -134,7 +137,7 @@ export async function reconcileFailoverRun(key: string, deps: RunDeps): Promise<
 }
 
 type Performed =
-  | { kind: "wait"; untilMs: number; journal?: JournalEntry[]; epoch?: number }
+  | { kind: "wait"; untilMs: number }
   | { kind: "finish" }
   | {
       kind: "journal";
