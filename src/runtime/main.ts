@@ -16,7 +16,7 @@ import { RDSClient } from "@aws-sdk/client-rds";
 import { Route53Client } from "@aws-sdk/client-route-53";
 import { fileURLToPath } from "node:url";
 import { FailoverRunController } from "../controllers/failoverrun/controller.js";
-import { levers } from "../controllers/failoverrun/levers.js";
+import { levers } from "../controllers/failoverrun/levers/index.js";
 import { RegionPolicyController } from "../controllers/regionpolicy/controller.js";
 import { group, plurals, version, type Kind } from "../crds/definitions.js";
 import type { FailoverPlan } from "../crds/generated/failoverplans.js";

@@ -21,7 +21,7 @@ import type { FailoverPlan } from "../../crds/generated/failoverplans.js";
 import type { FailoverRun, FailoverRunStatus } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../../crds/generated/regionpolicies.js";
 import { objectRef, type EventRecorder } from "../ports.js";
-import type { LeverContext, LeverResult, levers as makeLevers } from "./levers.js";
+import { leverFor, type LeverContext, type LeverResult, type Levers } from "./levers/index.js";
 
 export interface RunStore {
   run(namespace: string, name: string): FailoverRun | undefined;
@@ -33,7 +33,7 @@ export interface RunStore {
 
 export interface RunDeps {
   store: RunStore;
-  levers: ReturnType<typeof makeLevers>;
+  levers: Levers;
   events: EventRecorder;
   log: Logger;
   localRegion: string;
@@ -180,7 +180,7 @@ async function perform(action: Action, ctx: LeverContext, deps: RunDeps): Promis
         ],
       };
     case "resume": {
-      const lever = deps.levers[action.step.kind];
+      const lever = leverFor(deps.levers, action.step);
       if (!lever) return unsupported(action.step);
       const result = await safely(() => lever.act(action.step, ctx));
       return {
@@ -190,7 +190,7 @@ async function perform(action: Action, ctx: LeverContext, deps: RunDeps): Promis
       };
     }
     case "execute": {
-      const lever = deps.levers[action.step.kind];
+      const lever = leverFor(deps.levers, action.step);
       if (!lever) return unsupported(action.step);
       let prepared;
       try {

@@ -1,0 +1,70 @@
+/**
+ * The contract of a lever: one plan step kind against the world. `prepare` observes and says what the step is going to
+ * do (journaled as the step's intent, with the state found as `before`, BEFORE anything changes); `act` re-observes and
+ * changes only what still differs. A crash between the two, or during `act`, is resumed by calling `act` again: every
+ * lever is idempotent by observation, and the non-idempotent calls (a database promotion) are recognised as already
+ * under way. `restore` puts back the recorded `before` for a rollback, again by observation.
+ */
+import type { BatchOptions } from "../../../actuators/route53/change-batch.js";
+import type { FencingLocation } from "../../../actuators/route53/fencing-record.js";
+import type { Route53Api } from "../../../actuators/route53/weights.js";
+import type { RdsApi } from "../../../actuators/aurora/global-cluster.js";
+import type { ConfigMapApi } from "../../../actuators/flags/configmap-flag.js";
+import type { ScaleApi } from "../../../actuators/scale/deployment-scale.js";
+import type { BoundStep } from "../../../core/plan/steps.js";
+import type { FailoverRun } from "../../../crds/generated/failoverruns.js";
+import type { RegionPolicy } from "../../../crds/generated/regionpolicies.js";
+
+export type Json = Record<string, unknown>;
+
+export interface LeverDeps {
+  route53: Route53Api;
+  route53Options: BatchOptions;
+  rds: (awsRegion: string) => RdsApi;
+  configMaps: (region: string, namespace: string) => Promise<ConfigMapApi>;
+  scales: (region: string, namespace: string) => Promise<ScaleApi>;
+  sleep: (ms: number) => Promise<void>;
+}
+
+export interface LeverContext {
+  run: FailoverRun;
+  policy: RegionPolicy;
+  namespace: string;
+  dryRun: boolean;
+}
+
+export type LeverResult =
+  | { type: "Succeeded"; observed?: Json; message?: string; epoch?: number }
+  | { type: "InProgress"; observed?: Json; message?: string }
+  | { type: "Failed"; message: string; observed?: Json }
+  | { type: "Refused"; reason: string; message: string; intent?: Json };
+
+export interface Prepared {
+  intent: Json;
+  before?: Json;
+  /** a guard refused before anything was done */
+  refusal?: { reason: string; message: string };
+}
+
+export interface Lever<S extends BoundStep = BoundStep> {
+  prepare(step: S, ctx: LeverContext): Promise<Prepared>;
+  act(step: S, ctx: LeverContext): Promise<LeverResult>;
+  /** Put back the state recorded in `before` (rollback); absent for kinds that cannot be undone. */
+  restore?(step: S, before: Json, ctx: LeverContext): Promise<LeverResult>;
+}
+
+export type StepOf<K extends BoundStep["kind"]> = Extract<BoundStep, { kind: K }>;
+
+export const awsRegionOf = (policy: RegionPolicy, region: string) =>
+  policy.spec.regions.find((r) => r.name === region)?.awsRegion ?? region;
+
+export function fencingOf(policy: RegionPolicy): FencingLocation | undefined {
+  const route53 = policy.spec.fencing?.route53;
+  return route53
+    ? { hostedZoneId: route53.hostedZoneId, recordName: route53.recordName, ttlSeconds: route53.ttlSeconds ?? 60 }
+    : undefined;
+}
+
+export const runName = (ctx: LeverContext): string => ctx.run.metadata.name ?? "";
+
+export const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));

@@ -1,0 +1,120 @@
+/**
+ * Route53 weights, and with a fencing record the epoch compare-and-swap in the same change batch (invariant 1).
+ */
+import type { Change } from "@aws-sdk/client-route-53";
+import { submitBatch, waitInsync } from "../../../actuators/route53/change-batch.js";
+import {
+  readFence,
+  swapFence,
+  type FencingLocation,
+  type ObservedFence,
+} from "../../../actuators/route53/fencing-record.js";
+import { observeWeightedRecords, planWeights } from "../../../actuators/route53/weights.js";
+import { nextFencingRecord } from "../../../core/plan/fencing.js";
+import { guardStep } from "../../../core/plan/guards.js";
+import {
+  fencingOf,
+  runName,
+  type Json,
+  type Lever,
+  type LeverContext,
+  type LeverDeps,
+  type LeverResult,
+  type StepOf,
+} from "./lever.js";
+
+type Route53Step = StepOf<"route53">;
+
+export function route53Lever(deps: LeverDeps): Lever<Route53Step> {
+  const observe = async (step: Route53Step) => {
+    const target = { ...step.route53 };
+    return planWeights(target, await observeWeightedRecords(deps.route53, target, deps.route53Options.acquire));
+  };
+  return {
+    async prepare(step, ctx) {
+      const plan = await observe(step);
+      const where = fencingOf(ctx.policy);
+      const fence = where ? await readFence(deps.route53, where, deps.route53Options) : undefined;
+      const verdict = guardStep(
+        {
+          step,
+          binding: { from: ctx.run.spec.from, to: ctx.run.spec.to },
+          currentWeights: plan.before,
+          ...(fence ? { fencingRecord: fence.record } : {}),
+          dryRun: ctx.dryRun,
+        },
+        ctx.run.spec,
+      );
+      const intent: Json = { weights: step.route53.weights, changes: plan.changes.length };
+      if (where)
+        intent.fence = {
+          from: fence?.record ?? null,
+          to: nextFencingRecord(fence?.record, ctx.run.spec.to, runName(ctx)),
+        };
+      if (plan.missing.length > 0) {
+        return {
+          intent,
+          refusal: { reason: "RecordMissing", message: `no weighted record for ${plan.missing.join(", ")}` },
+        };
+      }
+      return { intent, before: { weights: plan.before }, ...(verdict.refusal ? { refusal: verdict.refusal } : {}) };
+    },
+    async act(step, ctx) {
+      const plan = await observe(step);
+      const where = fencingOf(ctx.policy);
+      if (ctx.dryRun) return { type: "Succeeded", observed: { wouldChange: plan.changes.map(describe) } };
+      if (!where) return applyWeights(deps, step.route53.hostedZoneId, plan.changes, ctx);
+      const fence = await readFence(deps.route53, where, deps.route53Options);
+      if (fence?.record.active === ctx.run.spec.to && fence.record.run === runName(ctx)) {
+        // Won before a restart: only weights that still differ remain to be moved.
+        const result = await applyWeights(deps, step.route53.hostedZoneId, plan.changes, ctx);
+        return result.type === "Succeeded" ? { ...result, epoch: fence.record.epoch } : result;
+      }
+      return swap(deps, where, fence, ctx.run.spec.to, plan.changes, ctx);
+    },
+    async restore(step, before, ctx) {
+      const weights = before.weights as Record<string, number> | undefined;
+      if (!weights) return { type: "Failed", message: "the journal recorded no weights to restore" };
+      const plan = await observe({ ...step, route53: { ...step.route53, weights } });
+      const where = fencingOf(ctx.policy);
+      if (!where) return applyWeights(deps, step.route53.hostedZoneId, plan.changes, ctx);
+      // Traffic goes back to the source, so "active" does too, under a new epoch: epochs only ever grow, and the
+      // source region's controller un-fences itself when it sees the record name it again.
+      const fence = await readFence(deps.route53, where, deps.route53Options);
+      if (fence?.record.active === ctx.run.spec.from && fence.record.run === runName(ctx)) {
+        return applyWeights(deps, step.route53.hostedZoneId, plan.changes, ctx);
+      }
+      return swap(deps, where, fence, ctx.run.spec.from, plan.changes, ctx);
+    },
+  };
+}
+
+function describe(change: Change): Json {
+  const set = change.ResourceRecordSet;
+  return { action: change.Action, name: set?.Name, setIdentifier: set?.SetIdentifier, weight: set?.Weight };
+}
+
+async function applyWeights(deps: LeverDeps, zone: string, changes: Change[], ctx: LeverContext): Promise<LeverResult> {
+  if (changes.length === 0) return { type: "Succeeded", observed: { changes: 0 } };
+  const id = await submitBatch(deps.route53, zone, changes, `switchyard run ${runName(ctx)}`, deps.route53Options);
+  await waitInsync(deps.route53, id, deps.route53Options);
+  return { type: "Succeeded", observed: { changes: changes.length, changeId: id } };
+}
+
+async function swap(
+  deps: LeverDeps,
+  where: FencingLocation,
+  fence: ObservedFence | undefined,
+  active: string,
+  changes: Change[],
+  ctx: LeverContext,
+): Promise<LeverResult> {
+  const next = nextFencingRecord(fence?.record, active, runName(ctx));
+  const result = await swapFence(deps.route53, where, fence, next, changes, deps.route53Options);
+  if (!result.won) return { type: "Refused", reason: result.reason, message: result.message };
+  return {
+    type: "Succeeded",
+    epoch: result.record.epoch,
+    observed: { changes: changes.length, changeId: result.changeId, epoch: result.record.epoch },
+  };
+}
