@@ -52,3 +52,19 @@ export function openApiSchema(kind: Kind): Record<string, unknown> {
 
 /** Label on every FailoverRun naming the RegionPolicy it acts for, so runs of a policy can be selected. */
 export const policyLabel = "switchyard.dev/policy";
+
+/**
+ * Annotation on a RegionPolicy: "true" is the automation kill switch (`switchyard pause`). While it is set the
+ * controller decides nothing and starts no step of the policy's runs (invariant 6: paused means no external action);
+ * a step already under way is left to finish. Metadata, not spec, so pausing never rewrites what the user declared.
+ */
+export const pausedAnnotation = "switchyard.dev/paused";
+
+/** Label on every FailoverRun a DrillSchedule created, naming the schedule. */
+export const drillScheduleLabel = "switchyard.dev/drill-schedule";
+
+/**
+ * Annotation on a DrillSchedule asking for a drill now (`switchyard drill now`): its value is an RFC 3339 time, the
+ * request's identity; the controller starts one drill per distinct value, subject to suspend and concurrency.
+ */
+export const drillNowAnnotation = "switchyard.dev/drill-now";
