@@ -76,7 +76,7 @@ try {
   await Promise.all(
     zoneIds.map(async (zoneId, z) => {
       // One listing of the zone serves every name in it.
-      const byName = weightedByName(await listRecordSets(route53, zoneId, options.acquire));
+      const byName = weightedByName(await listRecordSets(route53, zoneId, options));
       const changes: Change[] = [];
       for (let n = 0; n < namesPerZone; n++) {
         const target = {

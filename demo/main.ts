@@ -59,7 +59,7 @@ async function main(hold: boolean): Promise<boolean> {
       const records = await observeWeightedRecords(
         route53,
         { hostedZoneId: aws.zoneId, recordName, type: "CNAME" },
-        noQuota.acquire,
+        noQuota,
       );
       const fence = await readFence(
         route53,

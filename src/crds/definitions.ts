@@ -60,6 +60,10 @@ export const policyLabel = "switchyard.dev/policy";
  */
 export const pausedAnnotation = "switchyard.dev/paused";
 
+export function isPaused(policy: { metadata?: { annotations?: Record<string, string> } }): boolean {
+  return policy.metadata?.annotations?.[pausedAnnotation] === "true";
+}
+
 /** Label on every FailoverRun a DrillSchedule created, naming the schedule. */
 export const drillScheduleLabel = "switchyard.dev/drill-schedule";
 

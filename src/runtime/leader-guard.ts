@@ -27,6 +27,11 @@ export function leaderOnlyRunStore(store: RunStore, isLeader: () => boolean): Ru
       guard();
       return store.writeRunStatus(run, status);
     },
+    runsOfPlan: (namespace, plan) => store.runsOfPlan(namespace, plan),
+    deleteRun: async (namespace, name) => {
+      guard();
+      await store.deleteRun(namespace, name);
+    },
   };
 }
 

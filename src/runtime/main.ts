@@ -6,19 +6,24 @@
  */
 import {
   AppsV1Api,
+  BatchV1Api,
   CoordinationV1Api,
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
   type KubernetesObject,
 } from "@kubernetes/client-node";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { Route53Client } from "@aws-sdk/client-route-53";
 import { fileURLToPath } from "node:url";
+import { DrillScheduleController } from "../controllers/drillschedule/controller.js";
+import { guardedDrillStore } from "../controllers/drillschedule/store.js";
 import { FailoverRunController } from "../controllers/failoverrun/controller.js";
 import { levers } from "../controllers/failoverrun/levers/index.js";
 import { RegionPolicyController } from "../controllers/regionpolicy/controller.js";
 import { group, plurals, version, type Kind } from "../crds/definitions.js";
+import type { DrillSchedule } from "../crds/generated/drillschedules.js";
 import type { FailoverPlan } from "../crds/generated/failoverplans.js";
 import type { FailoverRun } from "../crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../crds/generated/regionpolicies.js";
@@ -31,7 +36,7 @@ import { KubeEventRecorder } from "./events.js";
 import { startHealthServer } from "./health-server.js";
 import { Informer } from "./informer.js";
 import { LeaderElector, defaultIdentity } from "./leader-election.js";
-import { leaderOnlyEvents, leaderOnlyRunStore, leaderOnlyStore } from "./leader-guard.js";
+import { NotLeaderError, leaderOnlyEvents, leaderOnlyRunStore, leaderOnlyStore } from "./leader-guard.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
 import { fencePorts } from "./fence-ports.js";
@@ -39,7 +44,7 @@ import { PeerClusters } from "./peer-clusters.js";
 import { route53Quota } from "./route53-quota.js";
 import { sleep, systemTimers } from "./timers.js";
 import { policyMetrics } from "./policy-metrics.js";
-import { KubeSwitchyardStore } from "./switchyard-store.js";
+import { KubeDrillStore, KubeSwitchyardStore } from "./switchyard-store.js";
 import { WorkQueue } from "./work-queue.js";
 
 export interface RunningController {
@@ -65,7 +70,8 @@ export async function runController(config: Config, log: Logger): Promise<Runnin
   const policies = informer<RegionPolicy>("RegionPolicy");
   const plans = informer<FailoverPlan>("FailoverPlan");
   const runs = informer<FailoverRun>("FailoverRun");
-  const informers = [policies, plans, runs];
+  const schedules = informer<DrillSchedule>("DrillSchedule");
+  const informers = [policies, plans, runs, schedules];
   for (const i of informers) i.start();
 
   const health = await startHealthServer(config.healthAddress, metrics.registry, () =>
@@ -76,20 +82,22 @@ export async function runController(config: Config, log: Logger): Promise<Runnin
   const identity = config.identity ?? defaultIdentity();
   const route53 = new Route53Client({
     region: "us-east-1",
+    // Throttling is retried by our own code, which takes a quota turn for every attempt; the SDK's retries would not.
+    maxAttempts: 1,
     ...(config.awsEndpoint ? { endpoint: config.awsEndpoint } : {}),
   });
   const peers = new PeerClusters(kc, config.region, () => policies.list());
   const store = new KubeSwitchyardStore(kc.makeApiClient(CustomObjectsApi), { policies, plans, runs });
+  const drillStore = new KubeDrillStore(
+    store,
+    { custom: kc.makeApiClient(CustomObjectsApi), configMaps: kc.makeApiClient(CoreV1Api) },
+    async (region, namespace) => (await peers.kubeConfigFor(region, namespace)).makeApiClient(CustomObjectsApi),
+    { schedules },
+  );
   const events = new KubeEventRecorder(kc.makeApiClient(CoreV1Api), "switchyard-controller", identity, log);
-  const rdsClients = new Map<string, RDSClient>();
-  const rdsFor = (awsRegion: string) => {
-    let client = rdsClients.get(awsRegion);
-    if (!client) {
-      client = new RDSClient({ region: awsRegion, ...(config.awsEndpoint ? { endpoint: config.awsEndpoint } : {}) });
-      rdsClients.set(awsRegion, client);
-    }
-    return client;
-  };
+  const awsEndpoint = config.awsEndpoint ? { endpoint: config.awsEndpoint } : {};
+  const rdsFor = perRegion((region) => new RDSClient({ region, ...awsEndpoint }));
+  const cloudwatchFor = perRegion((region) => new CloudWatchClient({ region, ...awsEndpoint }));
   const pause = (ms: number) => sleep(systemTimers, ms);
   // One quota for every Route53 call of this process (the account's limit is about five a second).
   const route53Options = { acquire: route53Quota(), sleep: pause, pollIntervalMs: 2000 };
@@ -100,13 +108,19 @@ export async function runController(config: Config, log: Logger): Promise<Runnin
   const planLevers = levers({
     route53,
     route53Options,
-    rds: rdsFor,
+    rds: rdsFor.get,
+    cloudwatch: cloudwatchFor.get,
     configMaps: (region, namespace) => peers.coreApi(region, namespace),
     scales: (region, namespace) => peers.apps(region, namespace),
+    jobs: async (region, namespace) => (await peers.kubeConfigFor(region, namespace)).makeApiClient(BatchV1Api),
+    secrets: kc.makeApiClient(CoreV1Api),
+    fetch: (input, init) => fetch(input, init),
     sleep: pause,
+    now: () => Date.now(),
   });
   let controller: RegionPolicyController | undefined;
   let runController: FailoverRunController | undefined;
+  let drillController: DrillScheduleController | undefined;
   // Called only once the elector below exists: by writes of a controller that the elector itself started.
   const isLeader = () => elector.isLeader();
 
@@ -136,7 +150,7 @@ export async function runController(config: Config, log: Logger): Promise<Runnin
         probes: {
           http: probeHttp,
           prometheus: probePrometheus,
-          route53HealthCheck: route53HealthCheckProbe(route53),
+          route53HealthCheck: route53HealthCheckProbe(route53, { ...route53Options, maxAttempts: 3 }),
           workload: workloadProbe((region, namespace) => peers.apps(region, namespace)),
         },
         queue,
@@ -162,24 +176,52 @@ export async function runController(config: Config, log: Logger): Promise<Runnin
         log,
         localRegion: config.region,
         now: Date.now,
+        reachable: (region, namespace) => peers.reachable(region, namespace),
         onReconciled: (seconds, error) => {
           metrics.reconcileDuration.observe({ controller: "failoverrun" }, seconds);
           if (error) metrics.reconcileErrors.inc({ controller: "failoverrun" });
           metrics.queueDepth.set({ controller: "failoverrun" }, runQueue.len());
         },
       });
+      const drillQueue = new WorkQueue<string>();
+      drillController = new DrillScheduleController({
+        schedules,
+        policies,
+        plans,
+        runs,
+        queue: drillQueue,
+        workers: 1,
+        store: guardedDrillStore(drillStore, () => {
+          if (!isLeader()) throw new NotLeaderError();
+        }),
+        events: leaderOnlyEvents(events, isLeader),
+        observer: {
+          result: (namespace, schedule, result, reason) =>
+            metrics.drillResults.inc({ namespace, schedule, result, reason }),
+        },
+        log,
+        localRegion: config.region,
+        now: Date.now,
+        onReconciled: (seconds, error) => {
+          metrics.reconcileDuration.observe({ controller: "drillschedule" }, seconds);
+          if (error) metrics.reconcileErrors.inc({ controller: "drillschedule" });
+          metrics.queueDepth.set({ controller: "drillschedule" }, drillQueue.len());
+        },
+      });
       // Reconciling before the caches hold everything would decide on a partial world.
       void Promise.all(informers.map((i) => i.waitForSync())).then(() => {
         controller?.start();
         runController?.start();
+        drillController?.start();
       });
     },
     onStoppedLeading: async () => {
       metrics.leader.set(0);
       log.info({ identity }, "stopped leading");
-      await Promise.all([controller?.stop(), runController?.stop()]);
+      await Promise.all([controller?.stop(), runController?.stop(), drillController?.stop()]);
       controller = undefined;
       runController = undefined;
+      drillController = undefined;
     },
   });
   elector.start();
@@ -191,7 +233,26 @@ export async function runController(config: Config, log: Logger): Promise<Runnin
       await Promise.all(informers.map((i) => i.stop()));
       await health.close();
       route53.destroy();
-      for (const client of rdsClients.values()) client.destroy();
+      rdsFor.destroy();
+      cloudwatchFor.destroy();
+    },
+  };
+}
+
+/** One SDK client per AWS region, made on first use. */
+function perRegion<C extends { destroy(): void }>(make: (region: string) => C) {
+  const clients = new Map<string, C>();
+  return {
+    get: (region: string): C => {
+      let client = clients.get(region);
+      if (!client) {
+        client = make(region);
+        clients.set(region, client);
+      }
+      return client;
+    },
+    destroy: () => {
+      for (const client of clients.values()) client.destroy();
     },
   };
 }

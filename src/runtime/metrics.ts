@@ -51,6 +51,12 @@ export function createMetrics() {
       labelNames: ["namespace", "policy", "reason"],
       registers,
     }),
+    drillResults: new Counter({
+      name: "switchyard_drill_results_total",
+      help: "Drills by result (Succeeded, Failed, Aborted) and due times skipped (result Skipped, with the reason)",
+      labelNames: ["namespace", "schedule", "result", "reason"],
+      registers,
+    }),
     flapPenalty: new Gauge({
       name: "switchyard_flap_penalty",
       help: "Current flap penalty of a region (RFC 2439 style, decayed)",

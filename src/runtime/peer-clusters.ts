@@ -3,11 +3,16 @@
  * Secret a RegionPolicy names for that region. Clients are cached per Secret resourceVersion, so a rotated kubeconfig
  * is picked up and an unchanged one costs one Secret read.
  */
-import { AppsV1Api, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
+import { AppsV1Api, CoreV1Api, KubeConfig, VersionApi } from "@kubernetes/client-node";
 import type { RegionPolicy } from "../crds/generated/regionpolicies.js";
+
+/** How long a reachability answer stands, and how long a peer's API server may take to give one. */
+const reachabilityTtlMs = 10_000;
+const reachabilityTimeoutMs = 3_000;
 
 export class PeerClusters {
   private readonly cache = new Map<string, { resourceVersion: string; kubeConfig: KubeConfig }>();
+  private readonly reachability = new Map<string, { at: number; answer: Promise<boolean> }>();
   private readonly core: CoreV1Api;
 
   constructor(
@@ -37,6 +42,37 @@ export class PeerClusters {
     kubeConfig.loadFromString(Buffer.from(data, "base64").toString("utf8"));
     this.cache.set(cacheKey, { resourceVersion: secret.metadata?.resourceVersion ?? "", kubeConfig });
     return kubeConfig;
+  }
+
+  /**
+   * Whether a region's cluster answers now: for the plan engine's bestEffort rule, so a step in a region whose control
+   * plane is down is skipped at once instead of failing through its retries. This cluster always counts as reachable
+   * (the controller is talking to it); a peer is asked for its version, and the answer is kept for a few seconds.
+   */
+  reachable(region: string, namespace: string, now = Date.now()): Promise<boolean> {
+    if (region === this.localRegion) return Promise.resolve(true);
+    const key = `${namespace}/${region}`;
+    const cached = this.reachability.get(key);
+    if (cached && now - cached.at < reachabilityTtlMs) return cached.answer;
+    const answer = this.ask(region, namespace);
+    this.reachability.set(key, { at: now, answer });
+    return answer;
+  }
+
+  private async ask(region: string, namespace: string): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const api = (await this.kubeConfigFor(region, namespace)).makeApiClient(VersionApi);
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error("timed out")), reachabilityTimeoutMs);
+      });
+      await Promise.race([api.getCode(), timeout]);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async apps(region: string, namespace: string): Promise<AppsV1Api> {

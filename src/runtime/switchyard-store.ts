@@ -4,9 +4,11 @@
  */
 import { PatchStrategy, setHeaderOptions, type CustomObjectsApi, type KubernetesObject } from "@kubernetes/client-node";
 import type { RunStore } from "../controllers/failoverrun/reconcile.js";
+import type { DrillStore, ReportConfigMap } from "../controllers/drillschedule/store.js";
 import { ConflictError, type SwitchyardStore } from "../controllers/ports.js";
 import { mergePatch, type Json } from "../core/merge-patch.js";
 import { group, plurals, policyLabel, version, type Kind } from "../crds/definitions.js";
+import type { DrillSchedule, DrillScheduleStatus } from "../crds/generated/drillschedules.js";
 import type { FailoverPlan } from "../crds/generated/failoverplans.js";
 import type { FailoverRun, FailoverRunStatus } from "../crds/generated/failoverruns.js";
 import type { RegionPolicy, RegionPolicyStatus } from "../crds/generated/regionpolicies.js";
@@ -52,7 +54,10 @@ export class KubeSwitchyardStore implements SwitchyardStore, RunStore {
   private readonly runs: WrittenOverlay<FailoverRun>;
 
   constructor(
-    private readonly api: Pick<CustomObjectsApi, "patchNamespacedCustomObjectStatus" | "createNamespacedCustomObject">,
+    private readonly api: Pick<
+      CustomObjectsApi,
+      "patchNamespacedCustomObjectStatus" | "createNamespacedCustomObject" | "deleteNamespacedCustomObject"
+    >,
     private readonly caches: {
       policies: ObjectCache<RegionPolicy>;
       plans: ObjectCache<FailoverPlan>;
@@ -92,6 +97,20 @@ export class KubeSwitchyardStore implements SwitchyardStore, RunStore {
 
   writeRunStatus(run: FailoverRun, status: FailoverRunStatus): Promise<FailoverRun> {
     return this.writeStatus("FailoverRun", run, status, this.runs);
+  }
+
+  runsOfPlan(namespace: string, plan: string): FailoverRun[] {
+    return this.caches.runs
+      .list()
+      .filter((run) => run.metadata.namespace === namespace && run.spec.planRef.name === plan);
+  }
+
+  async deleteRun(namespace: string, name: string): Promise<void> {
+    try {
+      await this.api.deleteNamespacedCustomObject({ group, version, plural: plurals.FailoverRun, namespace, name });
+    } catch (error) {
+      if (statusCode(error) !== 404) throw error;
+    }
   }
 
   async createRun(run: FailoverRun): Promise<"created" | "exists"> {
@@ -138,6 +157,135 @@ export class KubeSwitchyardStore implements SwitchyardStore, RunStore {
     } catch (error) {
       if (statusCode(error) === 409) throw new ConflictError(`${kind} ${object.metadata?.name} changed meanwhile`);
       throw error;
+    }
+  }
+}
+
+/**
+ * The DrillSchedule controller's store: the switchyard store's reads, schedules from their own cache (with our status
+ * writes laid over it), runs written in the cluster of the region that executes them (this one or a peer, through
+ * `customFor`), and report ConfigMaps in this cluster.
+ */
+export class KubeDrillStore implements DrillStore {
+  private readonly schedules: WrittenOverlay<DrillSchedule>;
+
+  constructor(
+    private readonly base: KubeSwitchyardStore,
+    private readonly api: {
+      custom: Pick<CustomObjectsApi, "patchNamespacedCustomObjectStatus" | "deleteNamespacedCustomObject">;
+      configMaps: { createNamespacedConfigMap(args: { namespace: string; body: ReportConfigMap }): Promise<unknown> };
+    },
+    private readonly customFor: (
+      region: string,
+      namespace: string,
+    ) => Promise<
+      Pick<
+        CustomObjectsApi,
+        "getNamespacedCustomObject" | "createNamespacedCustomObject" | "patchNamespacedCustomObject"
+      >
+    >,
+    caches: { schedules: ObjectCache<DrillSchedule> },
+  ) {
+    this.schedules = new WrittenOverlay(caches.schedules);
+  }
+
+  schedule(namespace: string, name: string): DrillSchedule | undefined {
+    return this.schedules.get(`${namespace}/${name}`);
+  }
+
+  policy(namespace: string, name: string): RegionPolicy | undefined {
+    return this.base.policy(namespace, name);
+  }
+
+  plan(namespace: string, name: string): FailoverPlan | undefined {
+    return this.base.plan(namespace, name);
+  }
+
+  runsOf(namespace: string, policy: string): FailoverRun[] {
+    return this.base.runsOf(namespace, policy);
+  }
+
+  async runIn(region: string, namespace: string, name: string): Promise<FailoverRun | undefined> {
+    try {
+      const api = await this.customFor(region, namespace);
+      const plural = plurals.FailoverRun;
+      return (await api.getNamespacedCustomObject({ group, version, plural, namespace, name })) as FailoverRun;
+    } catch (error) {
+      if (statusCode(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async writeScheduleStatus(schedule: DrillSchedule, status: DrillScheduleStatus): Promise<void> {
+    const patch = mergePatch((schedule.status ?? {}) as Json, status as Json);
+    if (patch === undefined) return;
+    try {
+      const updated = (await this.api.custom.patchNamespacedCustomObjectStatus(
+        {
+          group,
+          version,
+          plural: plurals.DrillSchedule,
+          namespace: schedule.metadata.namespace ?? "default",
+          name: schedule.metadata.name ?? "",
+          body: { metadata: { resourceVersion: schedule.metadata.resourceVersion }, status: patch },
+          fieldManager,
+        },
+        setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+      )) as DrillSchedule;
+      this.schedules.remember(schedule, updated);
+    } catch (error) {
+      if (statusCode(error) === 409)
+        throw new ConflictError(`DrillSchedule ${schedule.metadata.name} changed meanwhile`);
+      throw error;
+    }
+  }
+
+  async createRunIn(region: string, run: FailoverRun): Promise<"created" | "exists"> {
+    const namespace = run.metadata.namespace ?? "default";
+    try {
+      const api = await this.customFor(region, namespace);
+      await api.createNamespacedCustomObject({
+        group,
+        version,
+        plural: plurals.FailoverRun,
+        namespace,
+        body: run,
+        fieldManager,
+      });
+      return "created";
+    } catch (error) {
+      if (statusCode(error) === 409) return "exists";
+      throw error;
+    }
+  }
+
+  async cancelRunIn(region: string, namespace: string, name: string): Promise<void> {
+    const api = await this.customFor(region, namespace);
+    await api.patchNamespacedCustomObject(
+      { group, version, plural: plurals.FailoverRun, namespace, name, body: { spec: { cancel: true } }, fieldManager },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    );
+  }
+
+  async deleteRun(namespace: string, name: string): Promise<void> {
+    try {
+      await this.api.custom.deleteNamespacedCustomObject({
+        group,
+        version,
+        plural: plurals.FailoverRun,
+        namespace,
+        name,
+      });
+    } catch (error) {
+      if (statusCode(error) !== 404) throw error;
+    }
+  }
+
+  async writeReport(report: ReportConfigMap): Promise<void> {
+    try {
+      await this.api.configMaps.createNamespacedConfigMap({ namespace: report.metadata.namespace, body: report });
+    } catch (error) {
+      if (statusCode(error) !== 409) throw error;
     }
   }
 }

@@ -1,4 +1,5 @@
 /** Real AWS SDK clients pointed at the emulator, signed for the region they stand for. */
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { Route53Client } from "@aws-sdk/client-route-53";
 import type { AwsEmulatorInfo } from "./aws-emulator.js";
@@ -20,4 +21,8 @@ export function route53Client(aws: AwsEmulatorInfo, maxAttempts = 1): Route53Cli
 
 export function rdsClient(aws: AwsEmulatorInfo, region: string, maxAttempts = 1): RDSClient {
   return new RDSClient(clientConfig(aws, region, maxAttempts));
+}
+
+export function cloudwatchClient(aws: AwsEmulatorInfo, region: string, maxAttempts = 1): CloudWatchClient {
+  return new CloudWatchClient(clientConfig(aws, region, maxAttempts));
 }

@@ -77,7 +77,11 @@ export class EmulatorControl {
     return this.send("POST", "reset", {});
   }
 
-  configure(timing: { changePropagationSeconds?: number; globalClusterTransitionSeconds?: number }): Promise<unknown> {
+  configure(timing: {
+    changePropagationSeconds?: number;
+    globalClusterTransitionSeconds?: number;
+    replicaPromotionSeconds?: number;
+  }): Promise<unknown> {
     return this.send("POST", "config", timing);
   }
 

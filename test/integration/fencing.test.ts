@@ -62,7 +62,7 @@ async function attempt(to: string, run: string) {
   const current = await readFence(route53, where, options);
   const plan = planWeights(
     weights(to, "us-east-1"),
-    await observeWeightedRecords(route53, weights(to, "us-east-1"), options.acquire),
+    await observeWeightedRecords(route53, weights(to, "us-east-1"), options),
   );
   return { current, changes: plan.changes, next: nextFencingRecord(current?.record, to, run) };
 }
@@ -80,7 +80,7 @@ describe("fencing record", () => {
     const batches = (await control.calls()).slice(before).filter((c) => c.action === "ChangeResourceRecordSets");
     expect(batches).toHaveLength(1);
     expect((await readFence(route53, where, options))?.record).toEqual(next);
-    const observed = await observeWeightedRecords(route53, weights("eu-west-1", "us-east-1"), options.acquire);
+    const observed = await observeWeightedRecords(route53, weights("eu-west-1", "us-east-1"), options);
     expect([observed.get("use1")?.Weight, observed.get("euw1")?.Weight]).toEqual([0, 100]);
   });
 
@@ -97,7 +97,7 @@ describe("fencing record", () => {
     expect(losers).toEqual([expect.objectContaining({ reason: "LostFencingRace" })]);
     const winner = winners[0]!.won ? winners[0]!.record : undefined;
     expect((await readFence(route53, where, options))?.record).toEqual(winner);
-    const observed = await observeWeightedRecords(route53, weights("eu-west-1", "us-east-1"), options.acquire);
+    const observed = await observeWeightedRecords(route53, weights("eu-west-1", "us-east-1"), options);
     const byRegion = {
       "us-east-1": observed.get("use1")?.Weight,
       "eu-west-1": observed.get("euw1")?.Weight,

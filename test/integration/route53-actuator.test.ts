@@ -57,7 +57,7 @@ beforeEach(async () => {
 });
 
 async function move(): Promise<number> {
-  const observed = await observeWeightedRecords(route53, target, options().acquire);
+  const observed = await observeWeightedRecords(route53, target, options());
   const plan = planWeights(target, observed);
   if (plan.changes.length === 0) return 0;
   const id = await submitBatch(route53, target.hostedZoneId, plan.changes, "switchyard test", options());
@@ -67,7 +67,7 @@ async function move(): Promise<number> {
 
 describe("Route53 weights lever", () => {
   it("observes only the records of the step's name and type", async () => {
-    const observed = await observeWeightedRecords(route53, target, options().acquire);
+    const observed = await observeWeightedRecords(route53, target, options());
     expect([...observed.keys()].sort()).toEqual(["euw1", "use1"]);
   });
 
@@ -77,7 +77,7 @@ describe("Route53 weights lever", () => {
     const calls = (await control.calls()).slice(before);
     expect(calls.filter((c) => c.action === "ChangeResourceRecordSets")).toHaveLength(1);
     expect(calls.some((c) => c.action === "GetChange")).toBe(true);
-    const observed = await observeWeightedRecords(route53, target, options().acquire);
+    const observed = await observeWeightedRecords(route53, target, options());
     expect(observed.get("use1")?.Weight).toBe(0);
     expect(observed.get("euw1")?.Weight).toBe(100);
     expect(observed.get("euw1")?.ResourceRecords).toEqual([{ Value: "euw1.example.com" }]);
@@ -89,7 +89,7 @@ describe("Route53 weights lever", () => {
   });
 
   it("records what it found, for the journal and Restore", async () => {
-    const plan = planWeights(target, await observeWeightedRecords(route53, target, options().acquire));
+    const plan = planWeights(target, await observeWeightedRecords(route53, target, options()));
     expect(plan.before).toEqual({ "us-east-1": 100, "eu-west-1": 0 });
     expect(plan.missing).toEqual([]);
     const broken = planWeights(
@@ -105,7 +105,7 @@ describe("Route53 weights lever", () => {
     expect(await move()).toBe(2);
     const submitted = (await control.calls()).slice(before).filter((c) => c.action === "ChangeResourceRecordSets");
     expect(submitted).toHaveLength(4); // three throttled, one applied
-    const observed = await observeWeightedRecords(route53, target, options().acquire);
+    const observed = await observeWeightedRecords(route53, target, options());
     expect(observed.get("euw1")?.Weight).toBe(100);
   });
 
@@ -116,9 +116,9 @@ describe("Route53 weights lever", () => {
   });
 
   it("keeps its request rate under the quota", async () => {
-    const acquire = route53Quota(5);
+    const quota = { acquire: route53Quota(5), sleep };
     const before = (await control.calls()).length;
-    for (let i = 0; i < 16; i++) await observeWeightedRecords(route53, target, acquire);
+    for (let i = 0; i < 16; i++) await observeWeightedRecords(route53, target, quota);
     const times = (await control.calls()).slice(before).map((c) => c.time);
     expect(times).toHaveLength(16);
     // At 5 a second, no six calls fall within one second.

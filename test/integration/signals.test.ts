@@ -121,7 +121,10 @@ describe("route53HealthCheck signal (AWS emulator)", () => {
     );
     const id = HealthCheck?.Id ?? "";
     const control = new EmulatorControl(env.aws.endpoint);
-    const probe = route53HealthCheckProbe(route53);
+    const probe = route53HealthCheckProbe(route53, {
+      acquire: () => Promise.resolve(),
+      sleep: () => Promise.resolve(),
+    });
     expect(await probe({ healthCheckId: id }, context)).toEqual({ ok: true, detail: "8/8 Route53 checkers healthy" });
     await control.setHealthCheck(id, 1); // 12.5 % is not more than 18 %
     expect(await probe({ healthCheckId: id }, context)).toEqual({ ok: false, detail: "1/8 Route53 checkers healthy" });

@@ -1,7 +1,7 @@
 /**
  * Aurora Global Database promotion: observe which member writes, then move the writer to the target region's member —
  * SwitchoverGlobalCluster when the source region is healthy (no data loss), FailoverGlobalCluster with AllowDataLoss
- * only when the source is unhealthy and the step allows it — and wait until the target writes. Idempotent by
+ * only when the source is unhealthy and the step allows it — until the target writes. Idempotent by
  * observation: a target that already writes is success without a call, and a transition already under way towards
  * the target is waited for, never started twice.
  */
@@ -92,45 +92,45 @@ export async function startPromotion(rds: RdsApi, identifier: string, targetArn:
   }
 }
 
-export interface PromoteOptions {
+export interface PromotionOptions {
   sourceHealthy: boolean;
   allowDataLoss: boolean;
-  /** called just before the one non-idempotent call, so the journal records it as in flight first */
-  beforeCall: (mode: PromotionMode) => Promise<void>;
-  sleep: (ms: number) => Promise<void>;
-  pollIntervalMs?: number;
-  timeoutMs?: number;
-  now?: () => number;
+  /** the call an earlier look of this same attempt already made (from the journal): never made twice */
+  alreadyCalled?: PromotionMode;
+  /** runs just before the one non-idempotent call (e.g. to record the replication lag it will give up) */
+  beforeCall?: (mode: PromotionMode) => Promise<void>;
 }
 
-export interface PromoteResult {
-  /** the call made by this invocation; undefined when the target already wrote or a promotion was under way */
-  called?: PromotionMode;
-  writer: string;
-}
+export type PromotionProgress =
+  { type: "done"; writer: string } | { type: "underWay"; reason: string; called?: PromotionMode };
 
-/** Brings the writer to `targetArn`, calling AWS at most once, and returns when the target writes. */
-export async function promote(
+/**
+ * One look at the promotion, for a caller that polls (the FailoverRun controller requeues rather than holding a
+ * worker while Aurora switches): done when the target writes; otherwise start it — at most once — or report that it
+ * is under way. Throws when it must not promote (data loss not allowed, a promotion elsewhere under way).
+ */
+export async function advancePromotion(
   rds: RdsApi,
   identifier: string,
   targetArn: string,
-  options: PromoteOptions,
-): Promise<PromoteResult> {
-  const now = options.now ?? Date.now;
-  const deadline = now() + (options.timeoutMs ?? 15 * 60_000);
-  const result: PromoteResult = { writer: "" };
-  for (;;) {
-    const state = await observeGlobalCluster(rds, identifier);
-    const action = promotionAction(state, targetArn, options.sourceHealthy, options.allowDataLoss);
-    if (action.type === "done") return { ...result, writer: state.writer ?? targetArn };
-    if (action.type === "refuse") throw new Error(`not promoting ${targetArn}: ${action.reason}`);
-    if (action.type === "call") {
-      if (result.called) throw new Error(`the ${result.called} call was accepted but no promotion is under way`);
-      await options.beforeCall(action.mode);
+  options: PromotionOptions,
+): Promise<PromotionProgress> {
+  const state = await observeGlobalCluster(rds, identifier);
+  const action = promotionAction(state, targetArn, options.sourceHealthy, options.allowDataLoss);
+  switch (action.type) {
+    case "done":
+      return { type: "done", writer: state.writer ?? targetArn };
+    case "refuse":
+      throw new Error(`not promoting ${targetArn}: ${action.reason}`);
+    case "wait":
+      return { type: "underWay", reason: action.reason };
+    case "call":
+      if (options.alreadyCalled) {
+        // Accepted, but not visible yet: a second call could start a second promotion, so only wait.
+        return { type: "underWay", reason: `the ${options.alreadyCalled} call was accepted; waiting for it to show` };
+      }
+      await options.beforeCall?.(action.mode);
       await startPromotion(rds, identifier, targetArn, action.mode);
-      result.called = action.mode;
-    }
-    if (now() > deadline) throw new Error(`${targetArn} did not become the writer of ${identifier} in time`);
-    await options.sleep(options.pollIntervalMs ?? 5000);
+      return { type: "underWay", reason: `${action.mode} started`, called: action.mode };
   }
 }

@@ -11,7 +11,8 @@ export interface FlagTarget {
   namespace: string;
   name: string;
   key: string;
-  value: string;
+  /** null removes the key (a rollback restoring "absent") */
+  value: string | null;
 }
 
 export interface FlagOutcome {
@@ -33,7 +34,7 @@ export async function setFlag(api: ConfigMapApi, target: FlagTarget, dryRun = fa
     throw error;
   }
   const before = current.data?.[target.key];
-  if (before === target.value) return { changed: false, before };
+  if ((before ?? null) === target.value) return { changed: false, before };
   if (!dryRun) {
     await api.patchNamespacedConfigMap(
       {

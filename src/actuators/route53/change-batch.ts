@@ -17,13 +17,16 @@ export interface BatchOptions {
   now?: () => number;
 }
 
+/** What every Route53 call needs: a turn under the account's quota, and how to back off when throttled anyway. */
+export type QuotaOptions = Pick<BatchOptions, "acquire" | "sleep" | "random" | "maxAttempts">;
+
 const throttled = (error: unknown) => {
   const name = (error as { name?: string }).name ?? "";
   return name === "Throttling" || name === "ThrottlingException" || name === "PriorRequestNotComplete";
 };
 
 /** Calls `send` under the quota, retrying throttling with full-jitter backoff (base 200 ms, cap 10 s). */
-export async function withQuota<T>(options: BatchOptions, send: () => Promise<T>): Promise<T> {
+export async function withQuota<T>(options: QuotaOptions, send: () => Promise<T>): Promise<T> {
   const maxAttempts = options.maxAttempts ?? 8;
   const random = options.random ?? Math.random;
   for (let attempt = 1; ; attempt++) {

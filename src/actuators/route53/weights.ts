@@ -3,6 +3,7 @@
  * step's target — idempotence by observation: a record already at its target weight yields no change at all.
  * Pure apart from `observeWeights`, which only reads.
  */
+import { withQuota, type QuotaOptions } from "./change-batch.js";
 import {
   ListResourceRecordSetsCommand,
   type Change,
@@ -33,21 +34,23 @@ export const fqdn = (name: string) => (name.endsWith(".") ? name : `${name}.`);
 export async function listRecordSets(
   api: Route53Api,
   hostedZoneId: string,
-  acquire: () => Promise<void>,
+  quota: QuotaOptions,
   start: { name?: string; type?: string } = {},
   more: (record: ResourceRecordSet) => boolean = () => true,
 ): Promise<ResourceRecordSet[]> {
   const records: ResourceRecordSet[] = [];
   let next: { name?: string; type?: string; identifier?: string } = start;
   for (;;) {
-    await acquire();
-    const page = await api.send(
-      new ListResourceRecordSetsCommand({
-        HostedZoneId: hostedZoneId,
-        StartRecordName: next.name,
-        StartRecordType: next.type as ResourceRecordSet["Type"],
-        StartRecordIdentifier: next.identifier,
-      }),
+    const from = next;
+    const page = await withQuota(quota, () =>
+      api.send(
+        new ListResourceRecordSetsCommand({
+          HostedZoneId: hostedZoneId,
+          StartRecordName: from.name,
+          StartRecordType: from.type as ResourceRecordSet["Type"],
+          StartRecordIdentifier: from.identifier,
+        }),
+      ),
     );
     for (const record of page.ResourceRecordSets ?? []) {
       if (!more(record)) return records;
@@ -75,13 +78,13 @@ export function weightedByName(records: ResourceRecordSet[]): Map<string, Map<st
 export async function observeWeightedRecords(
   api: Route53Api,
   target: Pick<WeightTarget, "hostedZoneId" | "recordName" | "type">,
-  acquire: () => Promise<void>,
+  quota: QuotaOptions,
 ): Promise<Map<string, ResourceRecordSet>> {
   const name = fqdn(target.recordName);
   const records = await listRecordSets(
     api,
     target.hostedZoneId,
-    acquire,
+    quota,
     { name, type: target.type },
     (r) => fqdn(r.Name ?? "") === name && r.Type === target.type,
   );

@@ -1,7 +1,7 @@
 /**
  * Wiring of the FailoverRun controller (the logic is in reconcile.ts): a run is reconciled when it changes (a new run,
- * an approval, a cancel) and when its policy's status changes (a waitFor on a signal). Built when this replica starts
- * leading and torn down when it stops.
+ * an approval, a cancel) and when its policy changes (a waitFor on a signal's status, the kill switch lifted). Built
+ * when this replica starts leading and torn down when it stops.
  */
 import type { FailoverRun } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../../crds/generated/regionpolicies.js";
@@ -28,14 +28,14 @@ export class FailoverRunController {
   start(): void {
     const { queue, runs, policies } = this.options;
     const enqueue = (run: FailoverRun) => queue.add(keyOf(run));
+    // A person's run carries no policy label: its plan names the policy.
+    const belongsTo = (run: FailoverRun, policy: RegionPolicy) =>
+      run.metadata.labels?.[policyLabel] === policy.metadata.name ||
+      this.options.store.plan(run.metadata.namespace ?? "", run.spec.planRef.name)?.spec.regionPolicyRef.name ===
+        policy.metadata.name;
     const runsOfPolicy = (policy: RegionPolicy) => {
       for (const run of runs.list()) {
-        if (
-          run.metadata.namespace === policy.metadata.namespace &&
-          run.metadata.labels?.[policyLabel] === policy.metadata.name
-        ) {
-          enqueue(run);
-        }
+        if (run.metadata.namespace === policy.metadata.namespace && belongsTo(run, policy)) enqueue(run);
       }
     };
     this.removers.push(

@@ -14,9 +14,11 @@ import {
   type JournalEntry,
   type StepOutcome,
 } from "../../core/plan/journal.js";
+import { runsToPrune } from "../../core/plan/history.js";
 import { phaseOf } from "../../core/plan/phase.js";
-import type { BoundStep } from "../../core/plan/steps.js";
+import { planDefaults, regionOf, type BoundStep } from "../../core/plan/steps.js";
 import { setCondition } from "../../core/conditions.js";
+import { isPaused, pausedAnnotation } from "../../crds/definitions.js";
 import type { FailoverPlan } from "../../crds/generated/failoverplans.js";
 import type { FailoverRun, FailoverRunStatus } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../../crds/generated/regionpolicies.js";
@@ -29,6 +31,10 @@ export interface RunStore {
   policy(namespace: string, name: string): RegionPolicy | undefined;
   /** merge patch of status conditioned on the run's resourceVersion; returns the run as stored */
   writeRunStatus(run: FailoverRun, status: FailoverRunStatus): Promise<FailoverRun>;
+  /** runs of one plan, in this namespace */
+  runsOfPlan(namespace: string, plan: string): FailoverRun[];
+  /** deletes a run; a run already gone is fine */
+  deleteRun(namespace: string, name: string): Promise<void>;
 }
 
 export interface RunDeps {
@@ -38,6 +44,8 @@ export interface RunDeps {
   log: Logger;
   localRegion: string;
   now: () => number;
+  /** whether a region's cluster answers now (for bestEffort steps there); absent: every region is reachable */
+  reachable?: (region: string, namespace: string) => Promise<boolean>;
 }
 
 const finalPhases = new Set(["Succeeded", "Failed", "RolledBack", "Cancelled"]);
@@ -45,6 +53,8 @@ const finalPhases = new Set(["Succeeded", "Failed", "RolledBack", "Cancelled"]);
 const pollMs = 2000;
 /** Bounds the work of one reconcile; the queue brings the run back for the rest. */
 const maxActionsPerReconcile = 50;
+/** A paused run looks again now and then, so its deadlines are still journaled on time. */
+const maxPausedRecheckMs = 30_000;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -81,7 +91,9 @@ export async function reconcileFailoverRun(key: string, deps: RunDeps): Promise<
     return {};
   }
 
+  const bestEffortRegions = new Set(bound.plan.steps.filter((s) => s.bestEffort).flatMap((s) => regionOf(s) ?? []));
   for (let i = 0; i < maxActionsPerReconcile; i++) {
+    const regionReachable = await reachability(bestEffortRegions, namespace, deps);
     const now = deps.now();
     const journal: JournalEntry[] = run.status?.journal ?? [];
     const input = {
@@ -90,10 +102,19 @@ export async function reconcileFailoverRun(key: string, deps: RunDeps): Promise<
       steps: bound.plan.steps,
       journal,
       ...(parseTime(run.status?.startedAt) !== undefined ? { runStartedAt: parseTime(run.status?.startedAt)! } : {}),
+      ...(regionReachable ? { regionReachable } : {}),
       now,
     };
     const action = nextAction(input);
-    const ctx: LeverContext = { run, policy, namespace, dryRun: run.spec.dryRun ?? false };
+    // Read afresh for every action: one reconcile may span minutes of steps, and levers judge by the policy's status.
+    const current = deps.store.policy(namespace, plan.spec.regionPolicyRef.name) ?? policy;
+    const ctx: LeverContext = { run, policy: current, namespace, dryRun: run.spec.dryRun ?? false };
+    const held = isPaused(current) && (action.type === "execute" || action.type === "rollback");
+    const pausedNow = pausedCondition(run, held, now);
+    if (pausedNow) await persist(pausedNow);
+    // Paused means no external action (invariant 6): nothing new starts. Removing the annotation updates the policy,
+    // which wakes its runs; a deadline that passes meanwhile still ends the run, as it would for a person's pause.
+    if (held) return { requeueAfterMs: maxPausedRecheckMs };
     log.debug({ action: action.type, step: "step" in action ? action.step.name : undefined }, "next action");
     const outcome = await perform(action, ctx, deps);
     if (outcome.kind === "wait") {
@@ -107,6 +128,7 @@ export async function reconcileFailoverRun(key: string, deps: RunDeps): Promise<
       const type = action.phase === "Succeeded" ? "Normal" : "Warning";
       deps.events.event(refOf(run), type, action.reason, action.message);
       log.info({ phase: action.phase, reason: action.reason }, action.message);
+      await pruneHistory(namespace, plan, deps, log);
       return {};
     }
     if (outcome.kind === "journal") {
@@ -126,7 +148,7 @@ export async function reconcileFailoverRun(key: string, deps: RunDeps): Promise<
         // A step still under way (a wait, a promotion) is looked at again after a pause, not in a busy loop.
         if (result.type === "InProgress") return { requeueAfterMs: pollMs };
         if (index === 0 && outcome.afterFirst) {
-          const acted = await outcome.afterFirst();
+          const acted = await outcome.afterFirst(run);
           await record(step, toOutcome(acted), "epoch" in acted ? acted.epoch : undefined);
           if (acted.type === "InProgress") return { requeueAfterMs: pollMs };
         }
@@ -142,8 +164,8 @@ type Performed =
   | {
       kind: "journal";
       steps: { step: BoundStep; outcome: StepOutcome }[];
-      /** the external call, made after the first outcome (Started) is persisted */
-      afterFirst?: () => Promise<LeverResult>;
+      /** the external call, made after the first outcome (Started) is persisted, on the run as then stored */
+      afterFirst?: (run: FailoverRun) => Promise<LeverResult>;
       epoch?: number;
     };
 
@@ -169,16 +191,23 @@ async function perform(action: Action, ctx: LeverContext, deps: RunDeps): Promis
         kind: "journal",
         steps: [{ step: action.step, outcome: { type: "Failed", reason: action.reason, message: action.message } }],
       };
-    case "rollback":
+    case "rollback": {
+      const lever = leverFor(deps.levers, action.step);
+      const result: LeverResult = lever?.restore
+        ? await safely(() => lever.restore!(action.step, action.before, ctx))
+        : { type: "Failed", message: `step kind ${action.step.kind} cannot be restored automatically` };
+      // A restore still settling is simply restored again later: restores are idempotent by observation.
+      if (result.type === "InProgress") return { kind: "wait", untilMs: deps.now() + pollMs };
+      const outcome: StepOutcome =
+        result.type === "Succeeded"
+          ? { type: "RolledBack", ...(result.observed ? { observed: result.observed } : {}) }
+          : { type: "RollbackFailed", message: result.message };
       return {
         kind: "journal",
-        steps: [
-          {
-            step: action.step,
-            outcome: { type: "RollbackFailed", message: "automatic restore is not available for this step kind yet" },
-          },
-        ],
+        steps: [{ step: action.step, outcome }],
+        ...(result.type === "Succeeded" && result.epoch !== undefined ? { epoch: result.epoch } : {}),
       };
+    }
     case "resume": {
       const lever = leverFor(deps.levers, action.step);
       if (!lever) return unsupported(action.step);
@@ -198,7 +227,7 @@ async function perform(action: Action, ctx: LeverContext, deps: RunDeps): Promis
       } catch (error) {
         return {
           kind: "journal",
-          steps: [{ step: action.step, outcome: { type: "Failed", message: messageOf(error) } }],
+          steps: [{ step: action.step, outcome: { type: "Failed", message: messageOf(error), beforeStart: true } }],
         };
       }
       if (prepared.refusal) {
@@ -231,10 +260,60 @@ async function perform(action: Action, ctx: LeverContext, deps: RunDeps): Promis
       return {
         kind: "journal",
         steps: [{ step: action.step, outcome: started }],
-        afterFirst: () => safely(() => lever.act(action.step, ctx)),
+        afterFirst: (stored) => safely(() => lever.act(action.step, { ...ctx, run: stored })),
       };
     }
   }
+}
+
+/** The engine's synchronous view of which regions answer, asked (and cached by the port) before each action. */
+async function reachability(
+  regions: ReadonlySet<string>,
+  namespace: string,
+  deps: RunDeps,
+): Promise<((region: string) => boolean) | undefined> {
+  if (!deps.reachable || regions.size === 0) return undefined;
+  const answers = new Map<string, boolean>();
+  for (const region of regions) answers.set(region, await deps.reachable(region, namespace));
+  return (region) => answers.get(region) ?? true;
+}
+
+/** Keeps the plan's run history within spec.historyLimit; a failure here never touches the run that just ended. */
+async function pruneHistory(namespace: string, plan: FailoverPlan, deps: RunDeps, log: Logger): Promise<void> {
+  const runs = deps.store.runsOfPlan(namespace, plan.metadata.name ?? "").map((r) => ({
+    name: r.metadata.name ?? "",
+    ...(r.status?.phase ? { phase: r.status.phase } : {}),
+    ...(r.status?.finishedAt ? { finishedAt: r.status.finishedAt } : {}),
+    ...(r.metadata.creationTimestamp ? { createdAt: new Date(r.metadata.creationTimestamp).toISOString() } : {}),
+  }));
+  for (const name of runsToPrune(runs, plan.spec.historyLimit ?? planDefaults.historyLimit)) {
+    try {
+      await deps.store.deleteRun(namespace, name);
+      log.info({ deleted: name }, "run history beyond the plan's historyLimit");
+    } catch (error) {
+      log.warn({ err: error, run: name }, "could not delete an old run; the next finished run tries again");
+    }
+  }
+}
+
+/** The status to write when the Paused condition must change (held now, or released), else undefined. */
+function pausedCondition(run: FailoverRun, held: boolean, now: number): FailoverRunStatus | undefined {
+  const wasHeld = run.status?.conditions?.some((c) => c.type === "Paused" && c.status === "True") ?? false;
+  if (held === wasHeld) return undefined;
+  const conditions = setCondition(
+    run.status?.conditions ?? [],
+    {
+      type: "Paused",
+      status: held ? "True" : "False",
+      reason: held ? "PolicyPaused" : "Resumed",
+      message: held
+        ? `The RegionPolicy carries ${pausedAnnotation}: "true"; no step starts until it is removed.`
+        : "Automation was resumed.",
+      observedGeneration: run.metadata.generation ?? 0,
+    },
+    now,
+  );
+  return { ...run.status, conditions };
 }
 
 function unsupported(step: BoundStep): Performed {
@@ -338,7 +417,19 @@ function finalStatus(
   );
   const rto = measuredRto(status);
   if (rto) status.rto = rto;
+  const rpo = measuredRpo(status);
+  if (rpo) status.rpo = rpo;
   return status;
+}
+
+/** RPO evidence, as the promotion step recorded it just before its call (absent when nothing was promoted). */
+function measuredRpo(status: FailoverRunStatus): FailoverRunStatus["rpo"] | undefined {
+  const promoted = status.journal?.find(
+    (e) => (e.kind === "auroraGlobal" || e.kind === "rdsPromoteReplica") && e.state === "Succeeded",
+  );
+  const rpo = promoted?.observed?.rpo as { seconds?: unknown; source?: unknown } | undefined;
+  if (typeof rpo?.seconds !== "number") return undefined;
+  return { seconds: rpo.seconds, ...(typeof rpo.source === "string" ? { source: rpo.source.slice(0, 256) } : {}) };
 }
 
 /**

@@ -7,7 +7,7 @@ import type { Decision } from "../../core/decision/decide.js";
 import { evaluatePolicy } from "../../core/evaluate.js";
 import { canonicalJson } from "../../core/merge-patch.js";
 import { resolvePolicy } from "../../core/policy.js";
-import { apiVersion, policyLabel } from "../../crds/definitions.js";
+import { apiVersion, isPaused, policyLabel } from "../../crds/definitions.js";
 import type { FailoverRun } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy, RegionPolicyStatus } from "../../crds/generated/regionpolicies.js";
 import type { SampleBuffer } from "../../signals/sample-buffer.js";
@@ -120,7 +120,10 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
 
   const samples = deps.samples.drain(key);
   for (const s of samples) deps.observer.sampled(namespace, name, s.region, s.signal, s.ok);
+  const paused = isPaused(policy);
   const resolved = resolvePolicy(policy.spec);
+  // The kill switch outranks the declared mode: observe and record, act on nothing.
+  if (paused) resolved.automation.mode = "Paused";
   const primary = resolved.regions.find((r) => r.role === "primary")?.name ?? resolved.regions[0]?.name ?? "";
   const fence = await observeFence(policy, deps.localRegion, primary, deps.fence);
   const activeRegion = fence.activeRegion;
@@ -165,6 +168,7 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
     thresholds: resolved.dampening,
     ...(startedRun ? { startedRun } : {}),
     ...(notReady ? { notReady } : {}),
+    paused,
     now,
   });
 

@@ -6,6 +6,7 @@ import { setCondition, type Condition } from "../../core/conditions.js";
 import type { Decision } from "../../core/decision/decide.js";
 import { Reason } from "../../core/decision/reasons.js";
 import type { Evaluation, EvaluationState } from "../../core/evaluate.js";
+import { pausedAnnotation } from "../../crds/definitions.js";
 import type { RegionPolicy, RegionPolicyStatus } from "../../crds/generated/regionpolicies.js";
 
 const ms = (time: string | undefined): number | undefined => {
@@ -65,6 +66,8 @@ export interface StatusContext {
   fence?: { role: "active" | "fenced"; reason: string; message: string };
   /** Why the policy cannot act (plan missing, …); Ready=False with this reason. */
   notReady?: { reason: string; message: string };
+  /** the kill switch annotation is set */
+  paused?: boolean;
   now: number;
 }
 
@@ -144,6 +147,12 @@ export function statusFromEvaluation(ctx: StatusContext): RegionPolicyStatus {
     set("FlapSuppressed", "True", "FlapSuppressed", `Flap damping holds automation back: ${until.join(", ")}`);
   } else {
     set("FlapSuppressed", "False", "NotSuppressed", "No region is suppressed by flap damping");
+  }
+
+  if (ctx.paused) {
+    set("Paused", "True", "KillSwitch", `Automation is paused by the ${pausedAnnotation} annotation`);
+  } else {
+    set("Paused", "False", "NotPaused", "Automation follows spec.automation.mode");
   }
 
   if (ctx.fence) {

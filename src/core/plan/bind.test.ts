@@ -329,6 +329,7 @@ describe("defaults", () => {
     expect({
       onFailure: at(["spec", "onFailure"]).default,
       timeoutSeconds: at(["spec", "timeoutSeconds"]).default,
+      historyLimit: at(["spec", "historyLimit"]).default,
     }).toEqual(planDefaults);
   });
 

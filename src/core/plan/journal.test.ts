@@ -75,6 +75,16 @@ describe("applyOutcome", () => {
     expect(failureOf(entry)).toEqual({ reason: StepReason.AttemptFailed, permanent: false });
   });
 
+  it("Failed before Started (the observation failed): still an attempt, and it starts the step's clock", () => {
+    const [first] = replay([3, { type: "Failed", message: "configmap not found", beforeStart: true }]);
+    expect(first).toMatchObject({ state: "Failed", attempts: 1, startedAt: iso(3), finishedAt: iso(3) });
+    const [second] = replay(
+      [3, { type: "Failed", message: "configmap not found", beforeStart: true }],
+      [9, { type: "Failed", message: "configmap not found", beforeStart: true }],
+    );
+    expect(second).toMatchObject({ attempts: 2, startedAt: iso(3), finishedAt: iso(9) });
+  });
+
   it("Refused: a permanent failure mark, no attempt counted, the intent kept for the audit trail", () => {
     const [entry] = replay([
       0,

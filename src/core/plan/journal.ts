@@ -26,8 +26,12 @@ export type StepOutcome =
   /** A long operation is under way (Aurora switchover, Route53 PENDING, a Job running): still Running. */
   | { type: "InProgress"; observed?: Json; message?: string }
   | { type: "Succeeded"; observed?: Json; message?: string }
-  /** The attempt failed; the engine decides whether another attempt follows. */
-  | { type: "Failed"; message: string; reason?: string; observed?: Json }
+  /**
+   * The attempt failed; the engine decides whether another attempt follows. `beforeStart`: it failed while observing,
+   * before Started could be journaled — it still counts as an attempt and starts the step's clock, or a step whose
+   * observation always fails would be retried forever.
+   */
+  | { type: "Failed"; message: string; reason?: string; observed?: Json; beforeStart?: boolean }
   /** A guard refused, or the fencing compare-and-swap was lost: final for this step, no retry. */
   | { type: "Refused"; reason: string; message: string; intent?: Json }
   | { type: "WaitingApproval" }
@@ -136,7 +140,8 @@ function nextEntry(prev: JournalEntry, outcome: StepOutcome, at: string): Journa
       return {
         ...prev,
         state: "Failed",
-        attempts: prev.attempts ?? 0,
+        attempts: (prev.attempts ?? 0) + (outcome.beforeStart ? 1 : 0),
+        startedAt: prev.startedAt ?? (outcome.beforeStart ? at : undefined),
         finishedAt: at,
         // A deadline recorded on an already failed attempt keeps that attempt's error in view.
         message:

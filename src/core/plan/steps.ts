@@ -35,7 +35,7 @@ export const stepDefaults = {
 } as const;
 
 /** The CRD's plan-level defaults. */
-export const planDefaults = { onFailure: "Halt", timeoutSeconds: 1800 } as const;
+export const planDefaults = { onFailure: "Halt", timeoutSeconds: 1800, historyLimit: 20 } as const;
 
 /** The two regions a run binds: `{{from}}` and `{{to}}`. */
 export interface Binding {

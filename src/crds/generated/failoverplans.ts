@@ -31,6 +31,10 @@ export interface FailoverPlanSpec {
    * Seconds a whole run may take (default 1800); when exceeded, the current step fails and onFailure applies.
    */
   timeoutSeconds?: number;
+  /**
+   * How many finished runs of this plan to keep (default 20); older finished runs are deleted when a run finishes. Runs in progress are never deleted. Runs are the audit trail: export them before lowering this.
+   */
+  historyLimit?: number;
   roleState?: FailoverPlanSpecRoleState;
 }
 /**

@@ -6,6 +6,11 @@ Added on moto's own models, following the AWS API reference:
 - RDS FailoverGlobalCluster and SwitchoverGlobalCluster: validated like AWS, the global cluster goes through
   `switching-over` / `failing-over` (with FailoverState) for `globalClusterTransitionSeconds`, then the target is
   the writer.
+- RDS PromoteReadReplica and PromoteReadReplicaDBCluster (moto has both, but promotes instantly, leaves an instance
+  naming its source, and accepts a second call or crashes on it): only a replica that is `available` may be promoted
+  (InvalidDBInstanceState / InvalidDBClusterStateFault otherwise, DBInstanceNotFound / DBClusterNotFoundFault for an
+  unknown identifier); the replica is `modifying` (instance) or `promoting` (cluster) for `replicaPromotionSeconds`,
+  still naming its source, then standalone and `available`, and its source no longer lists it.
 - Route53 ChangeResourceRecordSets applies batches one at a time (moto interleaves concurrent ones), validates DELETEs
   and CREATEs against the zone as it is (moto: against its change journal), rejects a stale DELETE as
   InvalidChangeBatch (moto: InvalidInput), and returns a distinct change id that is PENDING for `changePropagationSeconds`;
@@ -13,7 +18,8 @@ Added on moto's own models, following the AWS API reference:
 - Route53 GetHealthCheckStatus reports the status a test has set (default: every checker healthy).
 
 Test endpoints under /_switchyard/ (JSON bodies):
-- POST /_switchyard/config                  {"changePropagationSeconds": 1.0, "globalClusterTransitionSeconds": 1.0}
+- POST /_switchyard/config                  {"changePropagationSeconds": 1.0, "globalClusterTransitionSeconds": 1.0,
+                                            "replicaPromotionSeconds": 1.0}
 - POST /_switchyard/route53/health-checks/ID {"healthyCheckers": 0..8} or {"healthy": true|false}
 - POST /_switchyard/faults                  {"service": "route53", "action": "ChangeResourceRecordSets" | "*",
                                             "code": "Throttling", "count": N}  (answers the next N calls with it)
@@ -36,6 +42,7 @@ from moto import server as moto_server
 from moto.backends import get_backend
 from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult, BaseResponse
+from moto.rds.models import DBCluster, find_cluster
 from moto.rds.responses import RDSResponse
 from moto.route53.exceptions import InvalidInput
 from moto.route53.responses import Route53
@@ -75,6 +82,14 @@ class DBClusterNotFoundFault(ServiceException):
     code = "DBClusterNotFoundFault"
 
 
+class DBInstanceNotFound(ServiceException):
+    code = "DBInstanceNotFound"
+
+
+class InvalidDBInstanceState(ServiceException):
+    code = "InvalidDBInstanceState"
+
+
 class InvalidParameterCombination(ServiceException):
     code = "InvalidParameterCombination"
 
@@ -103,14 +118,23 @@ class PendingTransition:
 
 
 @dataclass
+class PendingPromotion:
+    backend: Any
+    replica: Any  # a moto DBInstance or DBCluster
+    due: float
+
+
+@dataclass
 class PluginState:
     change_propagation_seconds: float = 0.5
     global_cluster_transition_seconds: float = 0.5
+    replica_promotion_seconds: float = 0.5
     changes: dict[str, float] = field(default_factory=dict)  # change id -> time it becomes INSYNC
     healthy_checkers: dict[str, int] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
     calls: list[dict[str, Any]] = field(default_factory=list)
     transitions: list[PendingTransition] = field(default_factory=list)
+    promotions: list[PendingPromotion] = field(default_factory=list)
 
 
 STATE = PluginState()
@@ -127,6 +151,11 @@ def complete_due_transitions(now: float) -> None:
             member.is_writer = member is t.target
         t.global_cluster.status = "available"
         t.global_cluster.failover_state = None
+    with LOCK:
+        promoted = [p for p in STATE.promotions if p.due <= now]
+        STATE.promotions = [p for p in STATE.promotions if p.due > now]
+    for p in promoted:
+        finish_promotion(p.backend, p.replica)
 
 
 def take_fault(service: str, action: str) -> Fault | None:
@@ -215,6 +244,71 @@ def failover_global_cluster(self: RDSResponse) -> ActionResult:
 
 RDSResponse.switchover_global_cluster = switchover_global_cluster
 RDSResponse.failover_global_cluster = failover_global_cluster
+
+
+# --- RDS: read replica promotion (instance and cluster) ---------------------------------------------------------
+
+
+def finish_promotion(backend: Any, replica: Any) -> None:
+    """The replica becomes standalone: it names no source, and its source no longer lists it."""
+    if isinstance(replica, DBCluster):
+        source_id = replica.replication_source_identifier
+        try:
+            source = find_cluster(source_id) if source_id.startswith("arn:") else backend.clusters[source_id]
+        except Exception:  # the source may be gone (that is why one promotes); the replica is promoted all the same
+            source = None
+        if source is not None and replica.db_cluster_arn in source.read_replica_identifiers:
+            source.read_replica_identifiers.remove(replica.db_cluster_arn)
+        replica.replication_source_identifier = None
+    else:
+        try:
+            source = backend.find_db_from_id(replica.source_db_instance_identifier)
+        except Exception:
+            source = None
+        if source is not None:
+            source.replicas = [
+                r for r in source.replicas if r not in (replica.db_instance_arn, replica.db_instance_identifier)
+            ]
+        replica.is_replica = False
+        replica.source_db_instance_identifier = None
+    replica.status = "available"
+
+
+def begin_promotion(response: RDSResponse, replica: Any, promoting_status: str) -> None:
+    with LOCK:
+        due = time.time() + STATE.replica_promotion_seconds
+        replica.status = promoting_status
+        STATE.promotions.append(PendingPromotion(response.backend, replica, due))
+
+
+def promote_read_replica(self: RDSResponse) -> ActionResult:
+    identifier = self.params["DBInstanceIdentifier"]
+    database = self.backend.databases.get(identifier) or self.backend.databases.get(identifier.lower())
+    if database is None:
+        raise DBInstanceNotFound(f"DBInstance {identifier} not found.")
+    if not database.is_replica or not database.source_db_instance_identifier:
+        raise InvalidDBInstanceState(f"DB Instance {identifier} is not a read replica.")
+    if database.status != "available":
+        raise InvalidDBInstanceState(f"DB Instance {identifier} is in state {database.status}, not available.")
+    begin_promotion(self, database, "modifying")
+    return ActionResult({"DBInstance": database})
+
+
+def promote_read_replica_db_cluster(self: RDSResponse) -> ActionResult:
+    identifier = self.params["DBClusterIdentifier"]
+    cluster = self.backend.clusters.get(identifier) or self.backend.clusters.get(identifier.lower())
+    if cluster is None:
+        raise DBClusterNotFoundFault(f"DBCluster {identifier} not found.")
+    if not cluster.replication_source_identifier:
+        raise InvalidDBClusterStateFault(f"DB cluster {identifier} is not a read replica.")
+    if cluster.status != "available":
+        raise InvalidDBClusterStateFault(f"DB cluster {identifier} is in state {cluster.status}, not available.")
+    begin_promotion(self, cluster, "promoting")
+    return ActionResult({"DBCluster": cluster})
+
+
+RDSResponse.promote_read_replica = promote_read_replica
+RDSResponse.promote_read_replica_db_cluster = promote_read_replica_db_cluster
 
 
 # --- Route53: change propagation and settable health-check status -----------------------------------------------
@@ -356,9 +450,12 @@ def handle_plugin_request(method: str, path: str, body: dict[str, Any]) -> tuple
                 STATE.change_propagation_seconds = float(body["changePropagationSeconds"])
             if "globalClusterTransitionSeconds" in body:
                 STATE.global_cluster_transition_seconds = float(body["globalClusterTransitionSeconds"])
+            if "replicaPromotionSeconds" in body:
+                STATE.replica_promotion_seconds = float(body["replicaPromotionSeconds"])
             return 200, {
                 "changePropagationSeconds": STATE.change_propagation_seconds,
                 "globalClusterTransitionSeconds": STATE.global_cluster_transition_seconds,
+                "replicaPromotionSeconds": STATE.replica_promotion_seconds,
             }
         if len(parts) == 3 and parts[:2] == ["route53", "health-checks"]:
             if "healthyCheckers" in body:

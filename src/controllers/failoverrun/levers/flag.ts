@@ -26,5 +26,12 @@ export function flagLever(deps: LeverDeps): Lever<FlagStep> {
       const outcome = await setFlag(api, flagTarget(step, ctx), ctx.dryRun);
       return { type: "Succeeded", observed: { changed: outcome.changed, before: outcome.before ?? null } };
     },
+    async restore(step, before, ctx) {
+      if (!("value" in before)) return { type: "Failed", message: "the journal recorded no flag value to restore" };
+      const value = typeof before.value === "string" ? before.value : null;
+      const api = await deps.configMaps(step.flag.region, ctx.namespace);
+      const outcome = await setFlag(api, { ...flagTarget(step, ctx), value });
+      return { type: "Succeeded", observed: { changed: outcome.changed, value } };
+    },
   };
 }

@@ -3,10 +3,13 @@ import type { BoundStep } from "../../../core/plan/steps.js";
 import { approvalLever } from "./approval.js";
 import { auroraGlobalLever } from "./aurora-global.js";
 import { flagLever } from "./flag.js";
+import { jobLever } from "./job.js";
 import type { Lever, LeverDeps, StepOf } from "./lever.js";
+import { rdsPromoteReplicaLever } from "./rds-promote-replica.js";
 import { route53Lever } from "./route53.js";
 import { scaleLever } from "./scale.js";
 import { waitForLever } from "./wait-for.js";
+import { webhookLever } from "./webhook.js";
 
 export type Levers = { [K in BoundStep["kind"]]?: Lever<StepOf<K>> };
 
@@ -16,6 +19,9 @@ export function levers(deps: LeverDeps): Levers {
     flag: flagLever(deps),
     scale: scaleLever(deps),
     auroraGlobal: auroraGlobalLever(deps),
+    rdsPromoteReplica: rdsPromoteReplicaLever(deps),
+    job: jobLever(deps),
+    webhook: webhookLever(deps),
     waitFor: waitForLever(),
     approval: approvalLever(),
   };

@@ -9,8 +9,11 @@ import type { BatchOptions } from "../../../actuators/route53/change-batch.js";
 import type { FencingLocation } from "../../../actuators/route53/fencing-record.js";
 import type { Route53Api } from "../../../actuators/route53/weights.js";
 import type { RdsApi } from "../../../actuators/aurora/global-cluster.js";
+import type { CloudWatchApi } from "../../../actuators/aurora/replication-lag.js";
 import type { ConfigMapApi } from "../../../actuators/flags/configmap-flag.js";
 import type { ScaleApi } from "../../../actuators/scale/deployment-scale.js";
+import type { JobApi } from "../../../actuators/job/run-job.js";
+import type { Fetch, SecretApi } from "../../../actuators/webhook/post-webhook.js";
 import type { BoundStep } from "../../../core/plan/steps.js";
 import type { FailoverRun } from "../../../crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../../../crds/generated/regionpolicies.js";
@@ -21,9 +24,16 @@ export interface LeverDeps {
   route53: Route53Api;
   route53Options: BatchOptions;
   rds: (awsRegion: string) => RdsApi;
+  cloudwatch: (awsRegion: string) => CloudWatchApi;
   configMaps: (region: string, namespace: string) => Promise<ConfigMapApi>;
   scales: (region: string, namespace: string) => Promise<ScaleApi>;
+  /** Jobs in a region's cluster (local, or through the peer kubeconfig Secret found in `namespace`) */
+  jobs: (region: string, namespace: string) => Promise<JobApi>;
+  /** Secrets of this (the local) cluster: webhook tokens */
+  secrets: SecretApi;
+  fetch: Fetch;
   sleep: (ms: number) => Promise<void>;
+  now: () => number;
 }
 
 export interface LeverContext {
@@ -66,5 +76,16 @@ export function fencingOf(policy: RegionPolicy): FencingLocation | undefined {
 }
 
 export const runName = (ctx: LeverContext): string => ctx.run.metadata.name ?? "";
+
+/**
+ * The attempt a lever is working for: the step's journal `attempts`. Before the shell has journaled the attempt's
+ * Started (in prepare, and in the act that follows it in the same reconcile, which still sees the run as it was),
+ * the step is not Running yet and the attempt is the next one; once Running (a resumed act), it is the one recorded.
+ */
+export function attemptOf(ctx: LeverContext, step: string): number {
+  const entry = ctx.run.status?.journal?.find((e) => e.name === step);
+  const attempts = entry?.attempts ?? 0;
+  return entry?.state === "Running" ? Math.max(attempts, 1) : attempts + 1;
+}
 
 export const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));

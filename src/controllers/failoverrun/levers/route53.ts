@@ -28,7 +28,7 @@ type Route53Step = StepOf<"route53">;
 export function route53Lever(deps: LeverDeps): Lever<Route53Step> {
   const observe = async (step: Route53Step) => {
     const target = { ...step.route53 };
-    return planWeights(target, await observeWeightedRecords(deps.route53, target, deps.route53Options.acquire));
+    return planWeights(target, await observeWeightedRecords(deps.route53, target, deps.route53Options));
   };
   return {
     async prepare(step, ctx) {

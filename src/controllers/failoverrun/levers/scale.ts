@@ -24,5 +24,13 @@ export function scaleLever(deps: LeverDeps): Lever<ScaleStep> {
       const outcome = await scaleDeployment(api, scaleTarget(step, ctx), ctx.dryRun);
       return { type: "Succeeded", observed: { changed: outcome.changed, before: outcome.before } };
     },
+    async restore(step, before, ctx) {
+      if (typeof before.replicas !== "number") {
+        return { type: "Failed", message: "the journal recorded no replica count to restore" };
+      }
+      const api = await deps.scales(step.scale.region, ctx.namespace);
+      const outcome = await scaleDeployment(api, { ...scaleTarget(step, ctx), replicas: before.replicas });
+      return { type: "Succeeded", observed: { changed: outcome.changed, replicas: before.replicas } };
+    },
   };
 }

@@ -1,0 +1,71 @@
+/** Shell helpers shared by the commands that start or follow a run: load a policy with its plan, follow a run. */
+import { isFinalPhase } from "../core/report/run-report.js";
+import type { FailoverPlan } from "../crds/generated/failoverplans.js";
+import type { FailoverRun } from "../crds/generated/failoverruns.js";
+import type { RegionPolicy } from "../crds/generated/regionpolicies.js";
+import { waitFor, type Cli } from "./context.js";
+import { CliError, ExitCode, usageError } from "./exit-codes.js";
+import type { SwitchyardClient } from "./kube.js";
+import { planProblem } from "./validate.js";
+
+/** Undefined for a 404 (the caller decides whether a missing object is a problem), the error otherwise. */
+export async function getOptional<T>(read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof CliError && error.exitCode === ExitCode.Usage && / not found$/.test(error.message)) {
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+export async function loadPolicyAndPlan(
+  client: SwitchyardClient,
+  name: string,
+): Promise<{ policy: RegionPolicy; plan: FailoverPlan }> {
+  const policy = await client.get("RegionPolicy", name);
+  const ref = policy.spec.automation.failoverPlanRef?.name;
+  const plan = ref === undefined ? undefined : await getOptional(() => client.get("FailoverPlan", ref));
+  const problem = planProblem(policy, plan);
+  if (problem !== undefined || plan === undefined) throw usageError(problem ?? "no plan");
+  return { policy, plan };
+}
+
+/**
+ * Polls the run until it reaches a final phase, telling stderr about each phase and step it moves through and, once,
+ * how to approve a step it waits at.
+ */
+export async function followRun(
+  cli: Cli,
+  client: SwitchyardClient,
+  name: string,
+  timeoutSeconds: number,
+): Promise<FailoverRun> {
+  let last = "";
+  return waitFor(cli, `FailoverRun ${client.namespace}/${name} to finish`, timeoutSeconds, async () => {
+    const run = await client.get("FailoverRun", name);
+    const phase = run.status?.phase ?? "Pending";
+    const step = run.status?.currentStep;
+    const seen = `${phase}/${step ?? ""}`;
+    if (seen !== last) {
+      last = seen;
+      cli.err(`${name}: ${phase}${step ? ` at step ${step}` : ""}`);
+      if (phase === "WaitingApproval" && step) {
+        cli.err(`  approve with: switchyard approve ${name} -n ${client.namespace} --by <you>`);
+      }
+    }
+    return isFinalPhase(phase) ? run : undefined;
+  });
+}
+
+/** 0 for a run that succeeded, 1 for one that ended any other way; the reason goes to stderr. */
+export function exitForRun(cli: Cli, run: FailoverRun): ExitCode {
+  const phase = run.status?.phase;
+  if (phase === "Succeeded") return ExitCode.Ok;
+  const complete = run.status?.conditions?.find((c) => c.type === "Complete");
+  cli.err(
+    `FailoverRun ${run.metadata.name} ended ${phase}${complete ? ` (${complete.reason}): ${complete.message}` : ""}`,
+  );
+  return ExitCode.Failed;
+}

@@ -1,0 +1,236 @@
+/**
+ * Story: drills of the checkout service on two real clusters and the AWS emulator. A Switchover drill asked for with
+ * `drill-now` moves us-east-1 → eu-west-1 for real, holds, and fails back (the failback run executed by us-east-1's
+ * controller); its history keeps the run's RTO and a report ConfigMap. A schedule whose due times fall in a blackout
+ * starts nothing and records why. A person's failover during a drill pre-empts it: the drill run is cancelled, the
+ * drill is Aborted and never fails back.
+ */
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { observeWeightedRecords } from "../../src/actuators/route53/weights.js";
+import { drillNowAnnotation, drillScheduleLabel, plurals } from "../../src/crds/definitions.js";
+import type { DrillSchedule } from "../../src/crds/generated/drillschedules.js";
+import type { FailoverRun } from "../../src/crds/generated/failoverruns.js";
+import { route53Client } from "../env/aws-clients.js";
+import { EmulatorControl } from "../env/aws-emulator.js";
+import { startControllerProcess, type ControllerProcess } from "../env/controller-process.js";
+import {
+  checkoutPlan,
+  seedCheckoutAws,
+  seedCheckoutClusters,
+  type CheckoutOptions,
+} from "../fixtures/checkout-world.js";
+import { Cluster, RegionEndpoint, eventually } from "./world.js";
+
+const env = inject("env");
+const [east, west] = env.regions.map((r) => new Cluster(env, r)) as [Cluster, Cluster];
+const control = new EmulatorControl(env.aws.endpoint);
+const route53 = route53Client(env.aws);
+const namespace = "drills";
+const controllers: ControllerProcess[] = [];
+let endpoint: RegionEndpoint;
+let zoneId = "";
+let blackoutStart = 0;
+
+const api = { group: "switchyard.dev", version: "v1alpha1", namespace };
+const schedule = async (name: string, cluster: Cluster = west) =>
+  (await cluster.custom.getNamespacedCustomObject({ ...api, plural: plurals.DrillSchedule, name })) as DrillSchedule;
+const run = async (name: string, cluster: Cluster = west) =>
+  (await cluster.custom.getNamespacedCustomObject({ ...api, plural: plurals.FailoverRun, name })) as FailoverRun;
+const runOrNothing = async (name: string, cluster: Cluster) => {
+  try {
+    return await run(name, cluster);
+  } catch (error) {
+    if ((error as { code?: number }).code === 404) return undefined;
+    throw error;
+  }
+};
+const drillRuns = async (scheduleName: string) =>
+  (await west.runs(namespace)).filter((r) => r.metadata.labels?.[drillScheduleLabel] === scheduleName);
+const weights = async () => {
+  const records = await observeWeightedRecords(
+    route53,
+    { hostedZoneId: zoneId, recordName: "api.checkout.example.com", type: "CNAME" },
+    { acquire: () => Promise.resolve(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+  );
+  return { "us-east-1": records.get("use1")?.Weight, "eu-west-1": records.get("euw1")?.Weight };
+};
+
+function drillSchedule(name: string, spec: Record<string, unknown>, drillNow?: string) {
+  return {
+    apiVersion: "switchyard.dev/v1alpha1",
+    kind: "DrillSchedule",
+    metadata: { name, namespace, ...(drillNow ? { annotations: { [drillNowAnnotation]: drillNow } } : {}) },
+    // A weekly due time that no test reaches: drills here are asked for with drill-now, or fall in a blackout.
+    spec: { schedule: "0 10 * * 2", planRef: { name: "checkout" }, ...spec },
+  };
+}
+
+beforeAll(async () => {
+  await control.reset();
+  await control.configure({ changePropagationSeconds: 0.5, globalClusterTransitionSeconds: 1 });
+  endpoint = await RegionEndpoint.start();
+  const aws = await seedCheckoutAws(env.aws);
+  zoneId = aws.zoneId;
+  const options: CheckoutOptions = {
+    namespace,
+    aws,
+    endpoints: { "us-east-1": endpoint.url, "eu-west-1": endpoint.url },
+    mode: "Manual",
+    approval: false,
+  };
+  await seedCheckoutClusters({ "us-east-1": east, "eu-west-1": west }, options);
+  // The same plan with a person's approval before writes resume: a drill of it waits there, for the pre-emption story.
+  const withApproval = checkoutPlan({ ...options, approval: true });
+  for (const cluster of [east, west]) {
+    await cluster.apply({ ...withApproval, metadata: { ...withApproval.metadata, name: "checkout-approval" } });
+  }
+  const logDir = await mkdtemp(join(tmpdir(), "switchyard-drills-"));
+  for (const [cluster, region] of [
+    [west, "eu-west-1"],
+    [east, "us-east-1"],
+  ] as const) {
+    controllers.push(
+      await startControllerProcess({
+        region,
+        kubeconfig: cluster.info.kubeconfig,
+        aws: env.aws,
+        logDir,
+        extraArgs: ["--lease-name", "drills", "--namespace", namespace],
+      }),
+    );
+  }
+  // Given a schedule due every minute whose blackout (this hour and the next two, UTC) covers every due time in this
+  // file: it is created first, so its first due time has passed by the last story.
+  blackoutStart = Math.floor(Date.now() / 3600_000) * 3600_000;
+  const hour = new Date(blackoutStart).getUTCHours();
+  await west.apply(
+    drillSchedule("frozen", {
+      schedule: "* * * * *",
+      // Pinned, so eu-west-1's controller handles its due times wherever the other stories move the active region.
+      from: "us-east-1",
+      to: "eu-west-1",
+      blackoutWindows: [{ name: "release-freeze", schedule: `0 ${hour} * * *`, durationMinutes: 180 }],
+    }),
+  );
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all(controllers.map((c) => c.process.stop()));
+  await endpoint?.stop();
+});
+
+describe("drills", () => {
+  it("a Switchover drill moves to eu-west-1 for real, holds, fails back, and keeps its RTO and report", async () => {
+    await west.apply(drillSchedule("weekly", { type: "Switchover", holdSeconds: 2 }, new Date().toISOString()));
+
+    const done = await eventually(
+      "the drill to finish",
+      async () => {
+        const s = await schedule("weekly");
+        return s.status?.history?.[0]?.result ? s : undefined;
+      },
+      60_000,
+    );
+    const entry = done.status!.history![0]!;
+    expect(entry.result).toBe("Succeeded");
+    expect(done.status?.lastResult).toBe("Succeeded");
+    expect(done.status?.activeRun).toBeUndefined();
+
+    const [drill] = await drillRuns("weekly");
+    expect(drill?.metadata.name).toBe(entry.runName);
+    expect(drill?.spec).toMatchObject({
+      from: "us-east-1",
+      to: "eu-west-1",
+      trigger: "Drill",
+      dryRun: false,
+      drill: { scheduleRef: { name: "weekly" }, holdSeconds: 2, failback: true },
+    });
+    expect(drill?.status?.phase).toBe("Succeeded");
+    expect(entry.rtoSeconds).toBeGreaterThan(0);
+    expect(entry.rtoSeconds).toBe(drill?.status?.rto?.seconds);
+
+    // The failback was executed by its target region, in its own cluster.
+    const failback = await run(`${entry.runName}-failback`, east);
+    expect(failback.spec).toMatchObject({
+      from: "eu-west-1",
+      to: "us-east-1",
+      trigger: "Drill",
+      drill: { failback: false },
+    });
+    expect(failback.status?.phase).toBe("Succeeded");
+    // Status times are whole seconds.
+    const seconds = (t: string | undefined) => Math.floor(Date.parse(t ?? "") / 1000);
+    expect(seconds(entry.finishedAt)).toBe(seconds(failback.status?.finishedAt));
+    expect(await weights()).toEqual({ "us-east-1": 100, "eu-west-1": 0 });
+
+    const report = await west.core.readNamespacedConfigMap({ name: entry.reportRef?.name ?? "", namespace });
+    expect(report.metadata?.ownerReferences?.[0]).toMatchObject({ kind: "FailoverRun", name: entry.runName });
+    expect(report.data?.["report.md"]).toContain(entry.runName);
+    expect(JSON.stringify(JSON.parse(report.data?.["report.json"] ?? "{}"))).toContain(String(entry.rtoSeconds));
+    const reasons = await west.eventReasons(namespace, "weekly");
+    expect(reasons).toEqual(expect.arrayContaining(["DrillStarted", "DrillFailbackStarted", "DrillSucceeded"]));
+  }, 90_000);
+
+  it("a person's failover during a drill pre-empts it: the drill run is cancelled, Aborted, no failback", async () => {
+    await west.apply(
+      drillSchedule(
+        "preempted",
+        { type: "Switchover", holdSeconds: 2, planRef: { name: "checkout-approval" } },
+        new Date().toISOString(),
+      ),
+    );
+    const waiting = await eventually(
+      "the drill to wait for its approval",
+      async () => {
+        const [r] = await drillRuns("preempted");
+        return r?.status?.phase === "WaitingApproval" ? r : undefined;
+      },
+      45_000,
+    );
+    const drillName = waiting.metadata.name ?? "";
+
+    await west.apply({
+      apiVersion: "switchyard.dev/v1alpha1",
+      kind: "FailoverRun",
+      metadata: { name: "incident-1", namespace },
+      spec: { planRef: { name: "checkout" }, from: "us-east-1", to: "eu-west-1", trigger: "Manual", reason: "INC-42" },
+    });
+
+    const aborted = await eventually("the drill to be Aborted", async () => {
+      const s = await schedule("preempted");
+      return s.status?.history?.[0]?.result ? s : undefined;
+    });
+    expect(aborted.status?.history?.[0]).toMatchObject({ runName: drillName, result: "Aborted" });
+    const cancelled = await run(drillName);
+    expect(cancelled.spec.cancel).toBe(true);
+    expect(cancelled.status?.phase).toBe("Cancelled");
+    expect(await runOrNothing(`${drillName}-failback`, east)).toBeUndefined();
+    expect(await west.eventReasons(namespace, "preempted")).toEqual(
+      expect.arrayContaining(["DrillAborting", "DrillAborted"]),
+    );
+    // The person's run carries on.
+    await eventually("the incident run to succeed", async () =>
+      (await run("incident-1")).status?.phase === "Succeeded" ? true : undefined,
+    );
+  }, 90_000);
+
+  it("a due time in a blackout starts no drill and is recorded as skipped, Blackout", async () => {
+    const frozen = await eventually(
+      "a due time of the frozen schedule",
+      async () => {
+        const s = await schedule("frozen");
+        return s.status?.skipped?.length ? s : undefined;
+      },
+      70_000,
+    );
+    expect(frozen.status?.skipped?.[0]).toMatchObject({ reason: "Blackout" });
+    expect(frozen.status?.skipped?.[0]?.message).toContain("release-freeze");
+    expect(frozen.status?.lastResult).toBe("Skipped");
+    expect(await drillRuns("frozen")).toEqual([]);
+    // The next time it would start is the end of the blackout.
+    expect(Date.parse(frozen.status?.nextScheduleTime ?? "")).toBe(blackoutStart + 3 * 3600_000);
+  }, 90_000);
+});

@@ -1,0 +1,223 @@
+/**
+ * Stories of the safety nets around a run, executed by eu-west-1's controller against two real clusters and the AWS
+ * emulator: a failing step rolls the run back (traffic and the fencing record back to the source under a new epoch,
+ * the frozen flag unfrozen); the kill switch holds a run before its first step until it is removed; and a plan keeps
+ * only its historyLimit of finished runs.
+ */
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { readFence } from "../../src/actuators/route53/fencing-record.js";
+import { observeWeightedRecords } from "../../src/actuators/route53/weights.js";
+import { pausedAnnotation, plurals } from "../../src/crds/definitions.js";
+import type { FailoverRun } from "../../src/crds/generated/failoverruns.js";
+import { route53Client } from "../env/aws-clients.js";
+import { EmulatorControl } from "../env/aws-emulator.js";
+import { startControllerProcess, type ControllerProcess } from "../env/controller-process.js";
+import {
+  fenceName,
+  recordName,
+  seedCheckoutAws,
+  seedCheckoutClusters,
+  setIdentifiers,
+  type CheckoutAws,
+} from "../fixtures/checkout-world.js";
+import { Cluster, RegionEndpoint, eventually } from "./world.js";
+
+const env = inject("env");
+const [east, west] = env.regions.map((r) => new Cluster(env, r)) as [Cluster, Cluster];
+const control = new EmulatorControl(env.aws.endpoint);
+const route53 = route53Client(env.aws);
+const namespace = "run-safety";
+const now = { acquire: () => Promise.resolve(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
+const controllers: ControllerProcess[] = [];
+let endpoint: RegionEndpoint;
+let aws: CheckoutAws;
+
+const merge = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+const crd = { group: "switchyard.dev", version: "v1alpha1", namespace };
+
+const getRun = async (name: string) =>
+  (await west.custom.getNamespacedCustomObject({ ...crd, plural: plurals.FailoverRun, name })) as FailoverRun;
+const finished = (name: string) =>
+  eventually(`run ${name} to finish`, async () => {
+    const r = await getRun(name);
+    return ["Succeeded", "Failed", "RolledBack", "Cancelled"].includes(r.status?.phase ?? "") ? r : undefined;
+  });
+const runSpec = (plan: string, extra: object = {}) => ({
+  planRef: { name: plan },
+  from: "us-east-1",
+  to: "eu-west-1",
+  trigger: "Manual",
+  reason: "e2e",
+  ...extra,
+});
+const flag = async (cluster: Cluster) =>
+  (await cluster.core.readNamespacedConfigMap({ name: "app-flags", namespace })).data?.read_only;
+const weights = async () => {
+  const records = await observeWeightedRecords(route53, { hostedZoneId: aws.zoneId, recordName, type: "CNAME" }, now);
+  return { "us-east-1": records.get("use1")?.Weight, "eu-west-1": records.get("euw1")?.Weight };
+};
+const fence = async () =>
+  (await readFence(route53, { hostedZoneId: aws.zoneId, recordName: fenceName, ttlSeconds: 60 }, now))?.record;
+
+function plan(name: string, steps: object[], extra: object = {}) {
+  return {
+    apiVersion: "switchyard.dev/v1alpha1",
+    kind: "FailoverPlan",
+    metadata: { name, namespace },
+    spec: { regionPolicyRef: { name: "checkout" }, steps, ...extra },
+  };
+}
+const freeze = {
+  name: "freeze-writes",
+  flag: { region: "{{from}}", configMapRef: { name: "app-flags" }, key: "read_only", value: "true" },
+};
+const shift = () => ({
+  name: "shift-traffic",
+  route53: {
+    hostedZoneId: aws.zoneId,
+    recordName,
+    type: "CNAME",
+    setIdentifiers,
+    weights: { "{{to}}": 100, "{{from}}": 0 },
+  },
+});
+
+beforeAll(async () => {
+  await control.reset();
+  await control.configure({ changePropagationSeconds: 0.2 });
+  endpoint = await RegionEndpoint.start();
+  aws = await seedCheckoutAws(env.aws);
+  await seedCheckoutClusters(
+    { "us-east-1": east, "eu-west-1": west },
+    {
+      namespace,
+      aws,
+      endpoints: { "us-east-1": endpoint.url, "eu-west-1": endpoint.url },
+      mode: "Manual",
+      approval: false,
+    },
+  );
+  const logDir = await mkdtemp(join(tmpdir(), "switchyard-run-safety-"));
+  controllers.push(
+    await startControllerProcess({
+      region: "eu-west-1",
+      kubeconfig: west.info.kubeconfig,
+      aws: env.aws,
+      logDir,
+      extraArgs: ["--lease-name", "run-safety", "--namespace", namespace],
+    }),
+  );
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all(controllers.map((c) => c.process.stop()));
+  await endpoint?.stop();
+});
+
+describe("a failing step under onFailure: Rollback", () => {
+  it("restores traffic, the fencing record and the frozen flag, in reverse order, and ends RolledBack", async () => {
+    const unreachableFlag = {
+      name: "unfreeze",
+      retries: { limit: 0 },
+      flag: { region: "{{to}}", configMapRef: { name: "no-such-flags" }, key: "read_only", value: "false" },
+    };
+    await west.apply(plan("rollback", [freeze, shift(), unreachableFlag], { onFailure: "Rollback" }));
+    expect(await fence()).toEqual({ active: "us-east-1", epoch: 1 });
+    await west.apply({
+      apiVersion: "switchyard.dev/v1alpha1",
+      kind: "FailoverRun",
+      metadata: { name: "rolls-back", namespace },
+      spec: runSpec("rollback"),
+    });
+
+    const done = await finished("rolls-back");
+    expect(done.status?.phase).toBe("RolledBack");
+    expect(done.status?.journal?.map((e) => [e.name, e.state])).toEqual([
+      ["freeze-writes", "RolledBack"],
+      ["shift-traffic", "RolledBack"],
+      ["unfreeze", "Failed"],
+    ]);
+    expect(await weights()).toEqual({ "us-east-1": 100, "eu-west-1": 0 });
+    // Epochs only grow: the way back is epoch 3, naming the source again, so its controller un-fences itself.
+    expect(await fence()).toEqual({ active: "us-east-1", epoch: 3, run: "rolls-back" });
+    expect(await flag(east)).toBe("false");
+    const finishedAt = (step: string) =>
+      Date.parse(done.status?.journal?.find((e) => e.name === step)?.finishedAt ?? "");
+    expect(finishedAt("shift-traffic")).toBeLessThanOrEqual(finishedAt("freeze-writes"));
+  });
+});
+
+describe("the kill switch", () => {
+  it("holds a run before its first step while the policy is paused, and lets it go when resumed", async () => {
+    await west.apply(plan("paused", [freeze], {}));
+    await west.custom.patchNamespacedCustomObject(
+      {
+        ...crd,
+        plural: plurals.RegionPolicy,
+        name: "checkout",
+        body: { metadata: { annotations: { [pausedAnnotation]: "true" } } },
+      },
+      merge,
+    );
+    await eventually("the policy to report Paused", async () => {
+      const p = await west.policy(namespace, "checkout");
+      return p.status?.conditions?.some((c) => c.type === "Paused" && c.status === "True") ? true : undefined;
+    });
+    await east.core.patchNamespacedConfigMap(
+      { name: "app-flags", namespace, body: { data: { read_only: "false" } } },
+      merge,
+    );
+    await west.apply({
+      apiVersion: "switchyard.dev/v1alpha1",
+      kind: "FailoverRun",
+      metadata: { name: "held", namespace },
+      spec: runSpec("paused"),
+    });
+    const held = await eventually("the run to be held", async () => {
+      const r = await getRun("held");
+      return r.status?.conditions?.some((c) => c.type === "Paused" && c.status === "True") ? r : undefined;
+    });
+    expect(held.status?.journal ?? []).toEqual([]);
+    expect(await flag(east)).toBe("false");
+
+    await west.custom.patchNamespacedCustomObject(
+      {
+        ...crd,
+        plural: plurals.RegionPolicy,
+        name: "checkout",
+        body: { metadata: { annotations: { [pausedAnnotation]: null } } },
+      },
+      merge,
+    );
+    const done = await finished("held");
+    expect(done.status?.phase).toBe("Succeeded");
+    expect(done.status?.conditions?.find((c) => c.type === "Paused")).toMatchObject({ status: "False" });
+    expect(await flag(east)).toBe("true");
+  });
+});
+
+describe("run history", () => {
+  it("keeps only the plan's historyLimit of finished runs, deleting the oldest", async () => {
+    await west.apply(plan("history", [freeze], { historyLimit: 2 }));
+    for (const name of ["history-1", "history-2", "history-3"]) {
+      await west.apply({
+        apiVersion: "switchyard.dev/v1alpha1",
+        kind: "FailoverRun",
+        metadata: { name, namespace },
+        spec: runSpec("history", { dryRun: true }),
+      });
+      await finished(name);
+    }
+    const names = await eventually("the oldest run to be deleted", async () => {
+      const left = (await west.runs(namespace))
+        .filter((r) => r.spec.planRef.name === "history")
+        .map((r) => r.metadata.name);
+      return left.length === 2 ? left : undefined;
+    });
+    expect(names.sort()).toEqual(["history-2", "history-3"]);
+  });
+});

@@ -1,0 +1,163 @@
+/**
+ * Story: us-east-1 is lost — its application endpoint fails and its Kubernetes control plane goes down with it.
+ * eu-west-1's controller decides on its own observations, skips the steps that needed us-east-1 (bestEffort), moves
+ * traffic and the epoch, fails Aurora over with data loss allowed (recording the replication lag it gave up as RPO
+ * evidence) and finishes. When us-east-1's control plane comes back, its controller reads the record, fences its own
+ * cluster read-only and never promotes. us-east-1 here is a control plane of this file's own, since it is stopped.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { readFence } from "../../src/actuators/route53/fencing-record.js";
+import type { FailoverRun } from "../../src/crds/generated/failoverruns.js";
+import { cloudwatchClient, route53Client } from "../env/aws-clients.js";
+import { EmulatorControl } from "../env/aws-emulator.js";
+import { ensureBinaries } from "../env/binaries.js";
+import { startControlPlane, type ControlPlane } from "../env/control-plane.js";
+import { startControllerProcess, type ControllerProcess } from "../env/controller-process.js";
+import { fenceName, seedCheckoutAws, seedCheckoutClusters, type CheckoutAws } from "../fixtures/checkout-world.js";
+import { Cluster, RegionEndpoint, eventually } from "./world.js";
+
+const env = inject("env");
+const west = new Cluster(env, env.regions[1]!);
+const control = new EmulatorControl(env.aws.endpoint);
+const namespace = "unplanned";
+const lease = { durationSeconds: 3, renewDeadlineSeconds: 2, retryPeriodSeconds: 0.5 };
+const controllers: ControllerProcess[] = [];
+const endpoints: Record<string, RegionEndpoint> = {};
+let plane: ControlPlane;
+let east: Cluster;
+let dir: string;
+let aws: CheckoutAws;
+
+const promotionCalls = async () =>
+  (await control.calls()).filter((c) => c.action === "SwitchoverGlobalCluster" || c.action === "FailoverGlobalCluster");
+const flag = async (cluster: Cluster) =>
+  (await cluster.core.readNamespacedConfigMap({ name: "app-flags", namespace })).data?.read_only;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "switchyard-unplanned-"));
+  plane = await startControlPlane("us-east-1-own", dir, await ensureBinaries());
+  east = new Cluster({ ...env, dir }, plane.info);
+  await control.reset();
+  await control.configure({ changePropagationSeconds: 0.2, globalClusterTransitionSeconds: 1 });
+  endpoints["us-east-1"] = await RegionEndpoint.start();
+  endpoints["eu-west-1"] = await RegionEndpoint.start();
+  aws = await seedCheckoutAws(env.aws);
+  await seedCheckoutClusters(
+    { "us-east-1": east, "eu-west-1": west },
+    {
+      namespace,
+      aws,
+      endpoints: { "us-east-1": endpoints["us-east-1"].url, "eu-west-1": endpoints["eu-west-1"].url },
+      mode: "Automatic",
+      approval: false,
+    },
+  );
+  for (const [cluster, region] of [
+    [east, "us-east-1"],
+    [west, "eu-west-1"],
+  ] as const) {
+    controllers.push(
+      await startControllerProcess({
+        region,
+        kubeconfig: cluster.info.kubeconfig,
+        aws: env.aws,
+        logDir: dir,
+        lease,
+        extraArgs: ["--lease-name", "unplanned", "--namespace", namespace],
+      }),
+    );
+  }
+}, 180_000);
+
+afterAll(async () => {
+  await Promise.all(controllers.map((c) => c.process.stop()));
+  await Promise.all(Object.values(endpoints).map((e) => e.stop()));
+  await plane?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("unplanned failover with us-east-1's control plane down", () => {
+  it("eu-west-1 completes the run alone: A-side steps skipped, Aurora failed over with data loss, RPO recorded", async () => {
+    await eventually("both regions Healthy in eu-west-1's view", async () => {
+      const regions = (await west.policy(namespace, "checkout")).status?.regions ?? [];
+      return regions.length === 2 && regions.every((r) => r.health === "Healthy") ? true : undefined;
+    });
+    // The replication lag Aurora reported for the secondary in the last minutes: what a failover may lose.
+    await cloudwatchClient(env.aws, "eu-west-1").send(
+      new PutMetricDataCommand({
+        Namespace: "AWS/RDS",
+        MetricData: [
+          {
+            MetricName: "AuroraGlobalDBReplicationLag",
+            Dimensions: [{ Name: "DBClusterIdentifier", Value: "checkout-eu-west-1" }],
+            Timestamp: new Date(),
+            Value: 1500,
+            Unit: "Milliseconds",
+          },
+        ],
+      }),
+    );
+
+    endpoints["us-east-1"]!.status = 503;
+    await plane.stopApiserver();
+
+    const run = await eventually(
+      "eu-west-1's automatic run to finish",
+      async () => {
+        const finished = (await west.runs(namespace)).find((r) =>
+          ["Succeeded", "Failed", "RolledBack", "Cancelled"].includes(r.status?.phase ?? ""),
+        );
+        return finished;
+      },
+      90_000,
+    );
+    expect(run.spec).toMatchObject({ from: "us-east-1", to: "eu-west-1", trigger: "Automatic" });
+    expect(run.status?.phase).toBe("Succeeded");
+    expect(run.status?.journal?.map((e) => [e.name, e.state])).toEqual([
+      ["freeze-writes", "Skipped"],
+      ["shift-traffic", "Succeeded"],
+      ["promote-db", "Succeeded"],
+      ["wait-new-region", "Succeeded"],
+      ["unfreeze", "Succeeded"],
+    ]);
+    expect(run.status?.journal?.[0]?.message).toMatch(/^RegionUnreachable/);
+    expect((await promotionCalls()).map((c) => c.action)).toEqual(["FailoverGlobalCluster"]);
+    expect(run.status?.rpo?.seconds).toBe(1.5);
+    expect(run.status?.rpo?.source).toMatch(/AuroraGlobalDBReplicationLag/);
+    expect(run.status?.rto?.seconds).toBeGreaterThan(0);
+    expect(await flag(west)).toBe("false");
+    const fence = await readFence(
+      route53Client(env.aws),
+      { hostedZoneId: aws.zoneId, recordName: fenceName, ttlSeconds: 60 },
+      { acquire: () => Promise.resolve(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+    );
+    expect(fence?.record).toMatchObject({ active: "eu-west-1", epoch: 2 });
+  }, 150_000);
+
+  it("when us-east-1's control plane returns, its controller fences its cluster and never promotes", async () => {
+    await plane.startApiserver();
+    // Its application comes back too: healthy or not, the record decides who is active.
+    endpoints["us-east-1"]!.status = 200;
+    const fenced = await eventually(
+      "us-east-1's controller to fence itself",
+      async () => {
+        const policy = await east.policy(namespace, "checkout");
+        const condition = policy.status?.conditions?.find((c) => c.type === "Fenced");
+        return condition?.status === "True" && policy.status?.epoch === 2 ? policy : undefined;
+      },
+      90_000,
+    );
+    expect(fenced.status?.activeRegion).toBe("eu-west-1");
+    await eventually("us-east-1 read-only", async () => ((await flag(east)) === "true" ? true : undefined));
+    expect(await east.eventReasons(namespace, "checkout")).toContain("SelfFenced");
+    // Some evaluations later: still exactly the one promotion, and no run started on us-east-1's side.
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(await promotionCalls()).toHaveLength(1);
+    const eastRuns: FailoverRun[] = await east.runs(namespace);
+    expect(eastRuns).toEqual([]);
+  }, 120_000);
+});
