@@ -41,6 +41,7 @@ import { createLogger, type Logger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
 import { fencePorts } from "./fence-ports.js";
 import { PeerClusters } from "./peer-clusters.js";
+import { failpoints, failpointsVariable } from "./failpoints.js";
 import { route53Quota } from "./route53-quota.js";
 import { sleep, systemTimers } from "./timers.js";
 import { policyMetrics } from "./policy-metrics.js";
@@ -80,6 +81,7 @@ export async function runController(config: Config, log: Logger): Promise<Runnin
   log.info({ address: health.address() }, "serving /healthz, /readyz and /metrics");
 
   const identity = config.identity ?? defaultIdentity();
+  const crashAt = failpoints(process.env[failpointsVariable], log);
   const route53 = new Route53Client({
     region: "us-east-1",
     // Throttling is retried by our own code, which takes a quota turn for every attempt; the SDK's retries would not.
@@ -177,6 +179,7 @@ export async function runController(config: Config, log: Logger): Promise<Runnin
         localRegion: config.region,
         now: Date.now,
         reachable: (region, namespace) => peers.reachable(region, namespace),
+        ...(crashAt ? { failpoint: crashAt } : {}),
         onReconciled: (seconds, error) => {
           metrics.reconcileDuration.observe({ controller: "failoverrun" }, seconds);
           if (error) metrics.reconcileErrors.inc({ controller: "failoverrun" });

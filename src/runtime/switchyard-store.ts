@@ -102,7 +102,8 @@ export class KubeSwitchyardStore implements SwitchyardStore, RunStore {
   runsOfPlan(namespace: string, plan: string): FailoverRun[] {
     return this.caches.runs
       .list()
-      .filter((run) => run.metadata.namespace === namespace && run.spec.planRef.name === plan);
+      .filter((run) => run.metadata.namespace === namespace && run.spec.planRef.name === plan)
+      .map((run) => this.run(namespace, run.metadata.name ?? "") ?? run);
   }
 
   async deleteRun(namespace: string, name: string): Promise<void> {

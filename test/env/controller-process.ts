@@ -27,6 +27,8 @@ export interface ControllerProcessOptions {
   /** short lease timings make leader-election tests quick */
   lease?: { durationSeconds: number; renewDeadlineSeconds: number; retryPeriodSeconds: number };
   extraArgs?: string[];
+  /** failpoints (src/runtime/failpoints.ts) at which the process kills itself */
+  failpoints?: string[];
 }
 
 export async function startControllerProcess(options: ControllerProcessOptions): Promise<ControllerProcess> {
@@ -52,6 +54,7 @@ export async function startControllerProcess(options: ControllerProcessOptions):
     process.execPath,
     args,
     join(options.logDir, `controller-${identity}.log`),
+    options.failpoints ? { ...process.env, SWITCHYARD_FAILPOINTS: options.failpoints.join(",") } : process.env,
   );
   const healthUrl = `http://127.0.0.1:${port}`;
   await waitUntilReady(proc, async () => (await fetch(`${healthUrl}/readyz`)).ok, 60_000);

@@ -46,6 +46,12 @@ export interface RunDeps {
   now: () => number;
   /** whether a region's cluster answers now (for bestEffort steps there); absent: every region is reachable */
   reachable?: (region: string, namespace: string) => Promise<boolean>;
+  /**
+   * Crash-test hook (see src/runtime/failpoints.ts): called at each point where a crash must be survivable —
+   * `after-started:<step>` (intent stored, nothing called), `after-act:<step>` (the lever acted, its result not yet
+   * stored) and `after-result:<step>` (between steps).
+   */
+  failpoint?: (name: string) => void;
 }
 
 const finalPhases = new Set(["Succeeded", "Failed", "RolledBack", "Cancelled"]);
@@ -63,7 +69,9 @@ const refOf = (run: FailoverRun) => objectRef("FailoverRun", run);
 export async function reconcileFailoverRun(key: string, deps: RunDeps): Promise<{ requeueAfterMs?: number }> {
   const [namespace = "", name = ""] = key.split("/");
   let run = deps.store.run(namespace, name);
-  if (!run || finalPhases.has(run.status?.phase ?? "")) return {};
+  // A run is over once its end is written (finishedAt with the final phase, RTO/RPO, condition): not merely when its
+  // journal is complete, so a crash between the two still gets the end written.
+  if (!run || (finalPhases.has(run.status?.phase ?? "") && run.status?.finishedAt)) return {};
   if (run.spec.to !== deps.localRegion) return {};
   const log = deps.log.child({ run: key });
 
@@ -142,14 +150,24 @@ export async function reconcileFailoverRun(key: string, deps: RunDeps): Promise<
             epoch,
           ),
         );
+      const hit = (point: string, step: BoundStep) => deps.failpoint?.(`${point}:${step.name}`);
+      const reached = (step: BoundStep, result: StepOutcome) => {
+        if (result.type === "Started") hit("after-started", step);
+        else if (result.type !== "InProgress" && result.type !== "WaitingApproval") hit("after-result", step);
+      };
       for (const [index, { step, outcome: result }] of outcome.steps.entries()) {
+        if (outcome.acted) hit("after-act", step);
         // Each outcome is persisted on its own: "Started" must be stored before the lever's external call.
         await record(step, result, outcome.epoch);
+        reached(step, result);
         // A step still under way (a wait, a promotion) is looked at again after a pause, not in a busy loop.
         if (result.type === "InProgress") return { requeueAfterMs: pollMs };
         if (index === 0 && outcome.afterFirst) {
           const acted = await outcome.afterFirst(run);
-          await record(step, toOutcome(acted), "epoch" in acted ? acted.epoch : undefined);
+          hit("after-act", step);
+          const next = toOutcome(acted);
+          await record(step, next, "epoch" in acted ? acted.epoch : undefined);
+          reached(step, next);
           if (acted.type === "InProgress") return { requeueAfterMs: pollMs };
         }
       }
@@ -166,6 +184,8 @@ type Performed =
       steps: { step: BoundStep; outcome: StepOutcome }[];
       /** the external call, made after the first outcome (Started) is persisted, on the run as then stored */
       afterFirst?: (run: FailoverRun) => Promise<LeverResult>;
+      /** the outcomes come from a lever that already acted (a resumed step) */
+      acted?: boolean;
       epoch?: number;
     };
 
@@ -214,6 +234,7 @@ async function perform(action: Action, ctx: LeverContext, deps: RunDeps): Promis
       const result = await safely(() => lever.act(action.step, ctx));
       return {
         kind: "journal",
+        acted: true,
         steps: [{ step: action.step, outcome: toOutcome(result) }],
         ...("epoch" in result && result.epoch !== undefined ? { epoch: result.epoch } : {}),
       };
@@ -380,7 +401,8 @@ function statusWith(
   const status: FailoverRunStatus = {
     ...run.status,
     observedGeneration: run.metadata.generation ?? 0,
-    phase: view.phase,
+    // The final phase is written by finalStatus, together with everything a reader of a finished run expects.
+    phase: finalPhases.has(view.phase) ? "Running" : view.phase,
     journal,
   };
   if (view.currentStep) status.currentStep = view.currentStep;

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   applyOverride,
   fencingEpoch,
+  fencingSource,
   guardStep,
   neverZeroWeights,
   noWriterLeft,
@@ -161,6 +162,51 @@ describe("fencingEpoch (invariant 1)", () => {
     { case: "steps that promote nothing need no epoch", input: guard({ step: step("flag") }), reason: undefined },
   ])("$case", ({ input, reason }) => {
     const refusal = fencingEpoch(input);
+    expect(refusal?.reason).toBe(reason);
+    if (reason !== undefined) expect(refusal?.invariant).toBe("Fencing");
+  });
+});
+
+describe("fencingSource (invariant 1, before the swap)", () => {
+  const shift = route53({ [TO]: 100, [FROM]: 0 });
+  it.each<{ case: string; input: GuardInput; reason: string | undefined }>([
+    {
+      case: "the record names the run's source",
+      input: guard({ step: shift, fencingRecord: { active: FROM, epoch: 1 }, runName: "r" }),
+      reason: undefined,
+    },
+    {
+      case: "no record yet: the first swap creates it",
+      input: guard({ step: shift, runName: "r" }),
+      reason: undefined,
+    },
+    {
+      case: "this run already won it (resuming after a crash)",
+      input: guard({ step: shift, fencingRecord: { active: TO, epoch: 2, run: "r" }, runName: "r" }),
+      reason: undefined,
+    },
+    {
+      case: "another run won it for the same target a moment earlier",
+      input: guard({ step: shift, fencingRecord: { active: TO, epoch: 2, run: "other" }, runName: "r" }),
+      reason: GuardReason.LostFencingRace,
+    },
+    {
+      case: "another region won it",
+      input: guard({ step: shift, fencingRecord: { active: OTHER, epoch: 2, run: "other" }, runName: "r" }),
+      reason: GuardReason.LostFencingRace,
+    },
+    {
+      case: "a dry run changes nothing",
+      input: guard({ step: shift, fencingRecord: { active: OTHER, epoch: 2 }, runName: "r", dryRun: true }),
+      reason: undefined,
+    },
+    {
+      case: "steps that move no traffic",
+      input: guard({ step: step("flag"), fencingRecord: { active: OTHER, epoch: 2 } }),
+      reason: undefined,
+    },
+  ])("$case", ({ input, reason }) => {
+    const refusal = fencingSource(input);
     expect(refusal?.reason).toBe(reason);
     if (reason !== undefined) expect(refusal?.invariant).toBe("Fencing");
   });

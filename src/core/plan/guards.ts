@@ -8,7 +8,7 @@
 import type { FailoverRunSpec } from "../../crds/generated/failoverruns.js";
 import type { FencingRecord } from "./fencing.js";
 import { GuardReason } from "./reasons.js";
-import { isPromotion, writerTarget, type Binding, type BoundStep, type Route53Step } from "./steps.js";
+import { isPromotion, movesTraffic, writerTarget, type Binding, type BoundStep, type Route53Step } from "./steps.js";
 
 /** The invariants an override may name (FailoverRun spec.override.invariants). */
 export type Invariant = "NeverZero" | "Fencing";
@@ -35,6 +35,8 @@ export interface GuardInput {
   runEpoch?: number;
   /** The fencing record as read before acting; undefined when it does not exist or could not be read. */
   fencingRecord?: FencingRecord;
+  /** The run's name, which a fencing record this run won carries. */
+  runName?: string;
   dryRun?: boolean;
 }
 
@@ -137,8 +139,29 @@ export const fencingEpoch: Guard = ({ step, binding, runEpoch, fencingRecord, dr
   return undefined;
 };
 
+/**
+ * Invariant 1, before the compare-and-swap: a traffic move takes "active" from the run's `from`. The CAS alone only
+ * stops two batches built on the same record; a run decided a moment later that reads the winner's record would
+ * otherwise swap on top of it and steal the epoch. A record this run already won is its own (resuming after a crash).
+ * Not applied in a dry run, or when there is no record yet (the first swap creates it).
+ */
+export const fencingSource: Guard = ({ step, binding, fencingRecord, runName, dryRun }) => {
+  if (!movesTraffic(step) || dryRun === true || fencingRecord === undefined) return undefined;
+  if (fencingRecord.active === binding.from) return undefined;
+  if (fencingRecord.active === binding.to && runName !== undefined && fencingRecord.run === runName) return undefined;
+  return {
+    reason: GuardReason.LostFencingRace,
+    invariant: "Fencing",
+    step: step.name,
+    message:
+      `Step ${step.name} moves the active region from ${binding.from}, but the fencing record names ` +
+      `${fencingRecord.active} at epoch ${fencingRecord.epoch}${fencingRecord.run ? ` (run ${fencingRecord.run})` : ""}: ` +
+      `another run moved it since this one was decided. Nothing was changed.`,
+  };
+};
+
 /** Every step guard, in the order their refusals are reported. */
-export const stepGuards: readonly Guard[] = [neverZeroWeights, noWriterLeft, fencingEpoch];
+export const stepGuards: readonly Guard[] = [neverZeroWeights, noWriterLeft, fencingEpoch, fencingSource];
 
 /**
  * Static part of "no writer left", for a whole plan before a run starts: every promotion must pass noWriterLeft on

@@ -42,8 +42,8 @@ describe("runsToPrune", () => {
         const finished = (r: RunSummary) => ["Succeeded", "Failed", "RolledBack", "Cancelled"].includes(r.phase ?? "");
         expect(kept.filter(finished).length).toBe(Math.min(limit, runs.filter(finished).length));
         expect(runs.filter((r) => !finished(r)).every((r) => !pruned.has(r.name))).toBe(true);
-        const newestPruned = Math.max(...runs.filter((r) => pruned.has(r.name)).map((r) => Date.parse(r.finishedAt!)));
-        for (const r of kept.filter(finished)) expect(Date.parse(r.finishedAt!)).toBeGreaterThanOrEqual(newestPruned);
+        const newestPruned = Math.max(...runs.filter((r) => pruned.has(r.name)).map((r) => Date.parse(r.finishedAt)));
+        for (const r of kept.filter(finished)) expect(Date.parse(r.finishedAt)).toBeGreaterThanOrEqual(newestPruned);
       }),
     );
   });

@@ -12,6 +12,7 @@ import {
 import { observeWeightedRecords, planWeights } from "../../../actuators/route53/weights.js";
 import { nextFencingRecord } from "../../../core/plan/fencing.js";
 import { guardStep } from "../../../core/plan/guards.js";
+import { GuardReason } from "../../../core/plan/reasons.js";
 import {
   fencingOf,
   runName,
@@ -41,6 +42,7 @@ export function route53Lever(deps: LeverDeps): Lever<Route53Step> {
           binding: { from: ctx.run.spec.from, to: ctx.run.spec.to },
           currentWeights: plan.before,
           ...(fence ? { fencingRecord: fence.record } : {}),
+          runName: runName(ctx),
           dryRun: ctx.dryRun,
         },
         ctx.run.spec,
@@ -70,6 +72,19 @@ export function route53Lever(deps: LeverDeps): Lever<Route53Step> {
         const result = await applyWeights(deps, step.route53.hostedZoneId, plan.changes, ctx);
         return result.type === "Succeeded" ? { ...result, epoch: fence.record.epoch } : result;
       }
+      // Read again just now: another run may have moved the active region since this step was prepared.
+      const source = guardStep(
+        {
+          step,
+          binding: { from: ctx.run.spec.from, to: ctx.run.spec.to },
+          ...(fence ? { fencingRecord: fence.record } : {}),
+          runName: runName(ctx),
+        },
+        ctx.run.spec,
+      ).refusal;
+      if (source?.reason === GuardReason.LostFencingRace) {
+        return { type: "Refused", reason: source.reason, message: source.message };
+      }
       return swap(deps, where, fence, ctx.run.spec.to, plan.changes, ctx);
     },
     async restore(step, before, ctx) {
@@ -83,6 +98,13 @@ export function route53Lever(deps: LeverDeps): Lever<Route53Step> {
       const fence = await readFence(deps.route53, where, deps.route53Options);
       if (fence?.record.active === ctx.run.spec.from && fence.record.run === runName(ctx)) {
         return applyWeights(deps, step.route53.hostedZoneId, plan.changes, ctx);
+      }
+      // Only what this run took is given back: a record someone else has moved on since is theirs.
+      if (fence && !(fence.record.active === ctx.run.spec.to && fence.record.run === runName(ctx))) {
+        return {
+          type: "Failed",
+          message: `the fencing record now names ${fence.record.active} at epoch ${fence.record.epoch}, not this run's; traffic is left as it is`,
+        };
       }
       return swap(deps, where, fence, ctx.run.spec.from, plan.changes, ctx);
     },
