@@ -3,6 +3,7 @@
  * an optional --context, the namespace (-n, else the context's, else "default"), and typed get/list/create/merge-patch
  * of the four switchyard.dev kinds. API errors become one-line CliErrors naming the object.
  */
+import { kubeErrorMessage, kubeStatusOf } from "../actuators/kube-errors.js";
 import { CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { group, plurals, version, type Kind } from "../crds/definitions.js";
 import type { DrillSchedule } from "../crds/generated/drillschedules.js";
@@ -24,37 +25,14 @@ export interface KindMap {
   DrillSchedule: DrillSchedule;
 }
 
-/** The HTTP status of a client-node ApiException, if the error is one. */
-function statusOf(error: unknown): number | undefined {
-  return typeof error === "object" && error !== null && "code" in error && typeof error.code === "number"
-    ? error.code
-    : undefined;
-}
-
-/** The API server's own message (a Status object's message), not the client's whole response dump. */
-function apiMessage(error: unknown): string {
-  if (typeof error === "object" && error !== null && "body" in error) {
-    const body: unknown = error.body;
-    try {
-      const parsed: unknown = typeof body === "string" ? JSON.parse(body) : body;
-      if (typeof parsed === "object" && parsed !== null && "message" in parsed && typeof parsed.message === "string") {
-        return parsed.message;
-      }
-    } catch {
-      // not JSON: the error's own message below
-    }
-  }
-  return error instanceof Error ? error.message.split("\n")[0]! : String(error);
-}
-
 function toCliError(error: unknown, what: string): CliError {
   if (error instanceof CliError) return error;
-  const status = statusOf(error);
+  const status = kubeStatusOf(error);
   if (status === 404) return usageError(`${what} not found`);
-  if (status === 422 || status === 400) return usageError(`${what}: ${apiMessage(error)}`);
+  if (status === 422 || status === 400) return usageError(`${what}: ${kubeErrorMessage(error)}`);
   if (status === undefined)
-    return new CliError(`${what}: cannot reach the cluster: ${apiMessage(error)}`, ExitCode.Failed);
-  return new CliError(`${what}: ${apiMessage(error)}`, ExitCode.Failed);
+    return new CliError(`${what}: cannot reach the cluster: ${kubeErrorMessage(error)}`, ExitCode.Failed);
+  return new CliError(`${what}: ${kubeErrorMessage(error)}`, ExitCode.Failed);
 }
 
 export function loadKubeConfig(options: GlobalOptions): KubeConfig {
@@ -63,7 +41,7 @@ export function loadKubeConfig(options: GlobalOptions): KubeConfig {
     if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
     else kc.loadFromDefault();
   } catch (error) {
-    throw usageError(`kubeconfig ${options.kubeconfig ?? "(default)"}: ${apiMessage(error)}`);
+    throw usageError(`kubeconfig ${options.kubeconfig ?? "(default)"}: ${kubeErrorMessage(error)}`);
   }
   if (options.context) {
     if (!kc.getContextObject(options.context)) throw usageError(`context ${options.context} not found in kubeconfig`);

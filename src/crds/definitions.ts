@@ -60,6 +60,9 @@ export const policyLabel = "switchyard.dev/policy";
  */
 export const pausedAnnotation = "switchyard.dev/paused";
 
+/** Annotation beside pausedAnnotation: why automation was paused, for the next person to look (`pause --reason`). */
+export const pausedReasonAnnotation = "switchyard.dev/paused-reason";
+
 export function isPaused(policy: { metadata?: { annotations?: Record<string, string> } }): boolean {
   return policy.metadata?.annotations?.[pausedAnnotation] === "true";
 }

@@ -2,6 +2,7 @@
  * The controllers' stores over the Kubernetes API: reads from informer caches, writes through the API server — status
  * as a merge patch on the status subresource, conditioned on resourceVersion.
  */
+import { kubeStatusOf } from "../actuators/kube-errors.js";
 import { PatchStrategy, setHeaderOptions, type CustomObjectsApi, type KubernetesObject } from "@kubernetes/client-node";
 import type { RunStore } from "../controllers/failoverrun/reconcile.js";
 import type { DrillStore, ReportConfigMap } from "../controllers/drillschedule/store.js";
@@ -21,7 +22,6 @@ export interface ObjectCache<T> {
 
 export const fieldManager = "switchyard-controller";
 
-const statusCode = (error: unknown): number | undefined => (error as { code?: number }).code;
 const keyOf = (o: KubernetesObject) => `${o.metadata?.namespace}/${o.metadata?.name}`;
 
 type WithStatus = KubernetesObject & { status?: unknown };
@@ -110,7 +110,7 @@ export class KubeSwitchyardStore implements SwitchyardStore, RunStore {
     try {
       await this.api.deleteNamespacedCustomObject({ group, version, plural: plurals.FailoverRun, namespace, name });
     } catch (error) {
-      if (statusCode(error) !== 404) throw error;
+      if (kubeStatusOf(error) !== 404) throw error;
     }
   }
 
@@ -126,7 +126,7 @@ export class KubeSwitchyardStore implements SwitchyardStore, RunStore {
       });
       return "created";
     } catch (error) {
-      if (statusCode(error) === 409) return "exists";
+      if (kubeStatusOf(error) === 409) return "exists";
       throw error;
     }
   }
@@ -156,7 +156,7 @@ export class KubeSwitchyardStore implements SwitchyardStore, RunStore {
       overlay.remember(object, updated);
       return updated;
     } catch (error) {
-      if (statusCode(error) === 409) throw new ConflictError(`${kind} ${object.metadata?.name} changed meanwhile`);
+      if (kubeStatusOf(error) === 409) throw new ConflictError(`${kind} ${object.metadata?.name} changed meanwhile`);
       throw error;
     }
   }
@@ -212,7 +212,7 @@ export class KubeDrillStore implements DrillStore {
       const plural = plurals.FailoverRun;
       return (await api.getNamespacedCustomObject({ group, version, plural, namespace, name })) as FailoverRun;
     } catch (error) {
-      if (statusCode(error) === 404) return undefined;
+      if (kubeStatusOf(error) === 404) return undefined;
       throw error;
     }
   }
@@ -235,7 +235,7 @@ export class KubeDrillStore implements DrillStore {
       )) as DrillSchedule;
       this.schedules.remember(schedule, updated);
     } catch (error) {
-      if (statusCode(error) === 409)
+      if (kubeStatusOf(error) === 409)
         throw new ConflictError(`DrillSchedule ${schedule.metadata.name} changed meanwhile`);
       throw error;
     }
@@ -255,7 +255,7 @@ export class KubeDrillStore implements DrillStore {
       });
       return "created";
     } catch (error) {
-      if (statusCode(error) === 409) return "exists";
+      if (kubeStatusOf(error) === 409) return "exists";
       throw error;
     }
   }
@@ -278,7 +278,7 @@ export class KubeDrillStore implements DrillStore {
         name,
       });
     } catch (error) {
-      if (statusCode(error) !== 404) throw error;
+      if (kubeStatusOf(error) !== 404) throw error;
     }
   }
 
@@ -286,7 +286,7 @@ export class KubeDrillStore implements DrillStore {
     try {
       await this.api.configMaps.createNamespacedConfigMap({ namespace: report.metadata.namespace, body: report });
     } catch (error) {
-      if (statusCode(error) !== 409) throw error;
+      if (kubeStatusOf(error) !== 409) throw error;
     }
   }
 }

@@ -233,4 +233,25 @@ describe("drills", () => {
     // The next time it would start is the end of the blackout.
     expect(Date.parse(frozen.status?.nextScheduleTime ?? "")).toBe(blackoutStart + 3 * 3600_000);
   }, 90_000);
+
+  it("a cron due time with nothing in its way starts the drill, scheduled at that time", async () => {
+    await west.apply(
+      drillSchedule("every-minute", { schedule: "* * * * *", type: "DryRun", from: "us-east-1", to: "eu-west-1" }),
+    );
+    const done = await eventually(
+      "the next minute's drill to finish",
+      async () => {
+        const s = await schedule("every-minute");
+        return s.status?.history?.[0]?.result ? s : undefined;
+      },
+      90_000,
+    );
+    const entry = done.status!.history![0]!;
+    expect(entry.result).toBe("Succeeded");
+    expect(Date.parse(entry.scheduledTime ?? "") % 60_000).toBe(0);
+    const [drill] = await drillRuns("every-minute");
+    expect(drill?.metadata.name).toBe(entry.runName);
+    expect(drill?.spec).toMatchObject({ trigger: "Drill", dryRun: true, from: "us-east-1", to: "eu-west-1" });
+    expect(drill?.status?.journal?.map((e) => e.state)).toEqual(drill?.status?.journal?.map(() => "Skipped"));
+  }, 120_000);
 });

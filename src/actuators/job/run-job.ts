@@ -5,6 +5,7 @@
  * it may live in a peer cluster, where the FailoverRun does not exist — so it carries labels and annotations naming
  * its run and step instead of an ownerReference.
  */
+import { kubeErrorMessage, kubeStatusOf } from "../kube-errors.js";
 import { createHash } from "node:crypto";
 import type { BatchV1Api, V1Job, V1JobSpec } from "@kubernetes/client-node";
 
@@ -101,27 +102,6 @@ export function isJobOf(job: V1Job, origin: JobOrigin): boolean {
   return labels[jobRunLabel] === runLabelValue(origin.runName) && labels[jobStepLabel] === origin.step;
 }
 
-const statusOf = (error: unknown): number | undefined =>
-  typeof error === "object" && error !== null && "code" in error && typeof error.code === "number"
-    ? error.code
-    : undefined;
-
-/** The API server's own message out of a client-node ApiException (its message carries the whole response). */
-export function kubeErrorMessage(error: unknown): string {
-  if (typeof error === "object" && error !== null && "body" in error) {
-    const body: unknown = error.body;
-    try {
-      const parsed: unknown = typeof body === "string" ? JSON.parse(body) : body;
-      if (typeof parsed === "object" && parsed !== null && "message" in parsed && typeof parsed.message === "string") {
-        return parsed.message;
-      }
-    } catch {
-      // not JSON: fall through to the error's own message
-    }
-  }
-  return error instanceof Error ? error.message : String(error);
-}
-
 /**
  * A server-side dry run of the create (nothing is stored): the region's API server checks the template with its
  * own validation and admission. Returns whether the Job already exists.
@@ -132,7 +112,7 @@ export async function validateJob(api: JobApi, job: V1Job): Promise<{ exists: bo
     await api.createNamespacedJob({ namespace, body: job, dryRun: "All", fieldManager });
     return { exists: false };
   } catch (error) {
-    if (statusOf(error) === 409) return { exists: true };
+    if (kubeStatusOf(error) === 409) return { exists: true };
     throw new Error(`the Job template is not valid in ${namespace}: ${kubeErrorMessage(error)}`);
   }
 }
@@ -144,13 +124,13 @@ export async function ensureJob(api: JobApi, job: V1Job): Promise<{ job: V1Job; 
   try {
     return { job: await api.readNamespacedJob({ name, namespace }), created: false };
   } catch (error) {
-    if (statusOf(error) !== 404) throw error;
+    if (kubeStatusOf(error) !== 404) throw error;
   }
   try {
     return { job: await api.createNamespacedJob({ namespace, body: job, fieldManager }), created: true };
   } catch (error) {
     // Created meanwhile (another attempt at this same call): the Job exists, which is all that was asked.
-    if (statusOf(error) === 409) return { job: await api.readNamespacedJob({ name, namespace }), created: false };
+    if (kubeStatusOf(error) === 409) return { job: await api.readNamespacedJob({ name, namespace }), created: false };
     throw new Error(`creating Job ${namespace}/${name}: ${kubeErrorMessage(error)}`);
   }
 }

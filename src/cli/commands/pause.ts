@@ -3,11 +3,10 @@
  * removed with a merge patch of metadata only, so what the user declared in spec is never rewritten.
  */
 import type { Command } from "commander";
-import { pausedAnnotation } from "../../crds/definitions.js";
+import { pausedAnnotation, pausedReasonAnnotation } from "../../crds/definitions.js";
 import type { Cli } from "../context.js";
 
 /** Why automation was paused, for whoever finds it paused. Metadata beside the kill switch; the controller ignores it. */
-export const pausedReasonAnnotation = "switchyard.dev/paused-reason";
 
 export function registerPause(program: Command, cli: Cli): void {
   const pause = program

@@ -15,7 +15,7 @@ import {
   type StepOutcome,
 } from "../../core/plan/journal.js";
 import { runsToPrune } from "../../core/plan/history.js";
-import { phaseOf } from "../../core/plan/phase.js";
+import { isFinalPhase, phaseOf } from "../../core/plan/phase.js";
 import { planDefaults, regionOf, type BoundStep } from "../../core/plan/steps.js";
 import { setCondition } from "../../core/conditions.js";
 import { isPaused, pausedAnnotation } from "../../crds/definitions.js";
@@ -54,7 +54,6 @@ export interface RunDeps {
   failpoint?: (name: string) => void;
 }
 
-const finalPhases = new Set(["Succeeded", "Failed", "RolledBack", "Cancelled"]);
 /** How soon to look again at a step that is under way (a promotion, a wait on a signal). */
 const pollMs = 2000;
 /** Bounds the work of one reconcile; the queue brings the run back for the rest. */
@@ -71,7 +70,7 @@ export async function reconcileFailoverRun(key: string, deps: RunDeps): Promise<
   let run = deps.store.run(namespace, name);
   // A run is over once its end is written (finishedAt with the final phase, RTO/RPO, condition): not merely when its
   // journal is complete, so a crash between the two still gets the end written.
-  if (!run || (finalPhases.has(run.status?.phase ?? "") && run.status?.finishedAt)) return {};
+  if (!run || (isFinalPhase(run.status?.phase) && run.status?.finishedAt)) return {};
   if (run.spec.to !== deps.localRegion) return {};
   const log = deps.log.child({ run: key });
 
@@ -402,7 +401,7 @@ function statusWith(
     ...run.status,
     observedGeneration: run.metadata.generation ?? 0,
     // The final phase is written by finalStatus, together with everything a reader of a finished run expects.
-    phase: finalPhases.has(view.phase) ? "Running" : view.phase,
+    phase: isFinalPhase(view.phase) ? "Running" : view.phase,
     journal,
   };
   if (view.currentStep) status.currentStep = view.currentStep;

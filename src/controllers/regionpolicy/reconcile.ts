@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import type { Decision } from "../../core/decision/decide.js";
 import { evaluatePolicy } from "../../core/evaluate.js";
 import { canonicalJson } from "../../core/merge-patch.js";
+import { isFinalPhase } from "../../core/plan/phase.js";
 import { resolvePolicy } from "../../core/policy.js";
 import { apiVersion, isPaused, policyLabel } from "../../crds/definitions.js";
 import type { FailoverRun } from "../../crds/generated/failoverruns.js";
@@ -36,7 +37,6 @@ export interface ReconcileResult {
   requeueAfterMs?: number;
 }
 
-const terminalPhases = new Set(["Succeeded", "Failed", "RolledBack", "Cancelled"]);
 /** Re-evaluate at least this often, so hold-down and suppression ends are noticed without a new sample. */
 const maxRequeueMs = 30_000;
 /** Sample times and details alone are written at most this often; health, counts and decisions at once. */
@@ -47,7 +47,7 @@ const unseenRunGraceMs = 60_000;
 const refOf = (policy: RegionPolicy) => objectRef("RegionPolicy", policy);
 
 function runInProgress(policy: RegionPolicy, runs: FailoverRun[], now: number): boolean {
-  if (runs.some((run) => !terminalPhases.has(run.status?.phase ?? "Pending"))) return true;
+  if (runs.some((run) => !isFinalPhase(run.status?.phase))) return true;
   const last = policy.status?.lastDecision;
   if (!last?.runRef?.name || runs.some((run) => run.metadata.name === last.runRef?.name)) return false;
   return now - Date.parse(last.time ?? "") < unseenRunGraceMs;
@@ -70,13 +70,44 @@ function planProblem(policy: RegionPolicy, deps: RegionPolicyDeps): { reason: st
   return undefined;
 }
 
-function runFor(policy: RegionPolicy, decision: Decision & { from: string; to: string }, now: number): FailoverRun {
-  const name = `${policy.metadata.name}-${decision.kind.toLowerCase()}-${Math.floor(now / 1000).toString(36)}`;
+function runName(policy: RegionPolicy, decision: Decision, now: number): string {
+  // The target region is in the name: two regions deciding in the same second (a race the fencing record settles)
+  // make two runs whose names, also written into the fencing record, still say which is which.
+  const time = Math.floor(now / 1000).toString(36);
+  return `${policy.metadata.name}-${decision.kind.toLowerCase()}-${decision.to}-${time}`.slice(0, 253);
+}
+
+/**
+ * The run the status says this controller started (lastDecision.runRef) but which does not exist: its creation
+ * failed after the decision was recorded. Recreated under the recorded name while the decision still holds
+ * automation back (the grace of an unseen run); after that the policy decides afresh.
+ */
+function recordedButMissing(
+  policy: RegionPolicy,
+  runs: FailoverRun[],
+  localRegion: string,
+  now: number,
+): FailoverRun | undefined {
+  const last = policy.status?.lastDecision;
+  const name = last?.runRef?.name;
+  if (!last || !name || !last.from || last.to !== localRegion) return undefined;
+  if (last.decision !== "Failover" && last.decision !== "Failback") return undefined;
+  if (runs.some((run) => run.metadata.name === name)) return undefined;
+  if (now - Date.parse(last.time ?? "") >= unseenRunGraceMs) return undefined;
+  const recorded = { from: last.from, to: last.to, reason: last.reason ?? "", message: last.message ?? "" };
+  return runFor(policy, recorded, name);
+}
+
+function runFor(
+  policy: RegionPolicy,
+  decision: { from: string; to: string; reason: string; message: string },
+  name: string,
+): FailoverRun {
   return {
     apiVersion,
     kind: "FailoverRun",
     metadata: {
-      name: name.slice(0, 253),
+      name,
       namespace: policy.metadata.namespace,
       labels: { [policyLabel]: policy.metadata.name ?? "" },
     },
@@ -138,26 +169,17 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
   const decision = evaluation.decision;
   const notReady = planProblem(policy, deps);
 
-  let startedRun: string | undefined;
+  // The target region's controller executes a move: the failing region's controller may be dead or cut off. The
+  // decision is recorded in status (with the run's name) before the run is created, as a run's steps are journaled
+  // before they act: a run never exists without the health and decision behind it, and a run whose creation failed
+  // after the record is created on the next reconcile, under the recorded name.
+  let newRun: FailoverRun | undefined;
   const isMove = decision.kind === "Failover" || decision.kind === "Failback";
-  if (isMove && !notReady && decision.from && decision.to) {
-    // The target region's controller executes a move: the failing region's controller may be dead or cut off.
-    if (decision.to === deps.localRegion) {
-      const run = runFor(policy, { ...decision, from: decision.from, to: decision.to }, now);
-      const outcome = await deps.store.createRun(run);
-      startedRun = run.metadata.name;
-      log.info(
-        { run: startedRun, outcome, from: decision.from, to: decision.to },
-        `automatic ${decision.kind} started`,
-      );
-      deps.events.event(
-        refOf(policy),
-        "Normal",
-        `${decision.kind}Started`,
-        `FailoverRun ${startedRun}: ${decision.message}`,
-      );
-    }
+  if (isMove && !notReady && decision.from && decision.to && decision.to === deps.localRegion) {
+    newRun = runFor(policy, { ...decision, from: decision.from, to: decision.to }, runName(policy, decision, now));
   }
+  const startedRun = newRun?.metadata.name;
+  const unstarted = newRun ? undefined : recordedButMissing(policy, runs, deps.localRegion, now);
 
   const status = statusFromEvaluation({
     policy,
@@ -196,6 +218,20 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
     } catch (error) {
       deps.samples.restore(key, samples);
       throw error;
+    }
+  }
+  const toCreate = newRun ?? unstarted;
+  if (toCreate) {
+    const outcome = await deps.store.createRun(toCreate);
+    const { from, to } = toCreate.spec;
+    log.info({ run: toCreate.metadata.name, outcome, from, to }, `automatic run ${toCreate.metadata.name} created`);
+    if (newRun) {
+      deps.events.event(
+        refOf(policy),
+        "Normal",
+        `${decision.kind}Started`,
+        `FailoverRun ${startedRun}: ${decision.message}`,
+      );
     }
   }
   deps.observer.evaluated(namespace, name, evaluation);

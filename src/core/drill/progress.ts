@@ -3,6 +3,7 @@
  * incident's run appeared — people's and automation's runs always win over a drill), start the failback after a
  * successful Switchover and holdSeconds, or record the drill as finished with its result.
  */
+import { isFinalPhase } from "../plan/phase.js";
 
 export type FinalPhase = "Succeeded" | "Failed" | "RolledBack" | "Cancelled";
 export type DrillResult = "Succeeded" | "Failed" | "Aborted";
@@ -33,9 +34,7 @@ export type ProgressAction =
   | { kind: "failback" }
   | { kind: "finish"; result: DrillResult; message: string };
 
-const finalPhases: ReadonlySet<string> = new Set(["Succeeded", "Failed", "RolledBack", "Cancelled"]);
-
-export const isFinal = (run: Pick<DrillRunView, "phase">) => finalPhases.has(run.phase ?? "");
+export const isFinal = (run: Pick<DrillRunView, "phase">) => isFinalPhase(run.phase);
 
 function resultOf(run: DrillRunView): DrillResult {
   if (run.phase === "Succeeded") return "Succeeded";

@@ -35,8 +35,6 @@ export interface GuardInput {
   runEpoch?: number;
   /** The fencing record as read before acting; undefined when it does not exist or could not be read. */
   fencingRecord?: FencingRecord;
-  /** The run's name, which a fencing record this run won carries. */
-  runName?: string;
   dryRun?: boolean;
 }
 
@@ -140,21 +138,22 @@ export const fencingEpoch: Guard = ({ step, binding, runEpoch, fencingRecord, dr
 };
 
 /**
- * Invariant 1, before the compare-and-swap: a traffic move takes "active" from the run's `from`. The CAS alone only
- * stops two batches built on the same record; a run decided a moment later that reads the winner's record would
- * otherwise swap on top of it and steal the epoch. A record this run already won is its own (resuming after a crash).
+ * Invariant 1, before the compare-and-swap: a traffic move takes "active" from the run's `from` to its `to`. The CAS
+ * alone only stops two batches built on the same read; a run decided a moment after another, towards a different
+ * region, would read the winner's record and swap on top of it, taking its epoch while the winner may already have
+ * promoted. A record naming `to` is fine: this run's own win (resuming after a crash), or another run towards the
+ * same region (a person's failover overtaking a drill), whose database work then converges on the same writer.
  * Not applied in a dry run, or when there is no record yet (the first swap creates it).
  */
-export const fencingSource: Guard = ({ step, binding, fencingRecord, runName, dryRun }) => {
+export const fencingSource: Guard = ({ step, binding, fencingRecord, dryRun }) => {
   if (!movesTraffic(step) || dryRun === true || fencingRecord === undefined) return undefined;
-  if (fencingRecord.active === binding.from) return undefined;
-  if (fencingRecord.active === binding.to && runName !== undefined && fencingRecord.run === runName) return undefined;
+  if (fencingRecord.active === binding.from || fencingRecord.active === binding.to) return undefined;
   return {
     reason: GuardReason.LostFencingRace,
     invariant: "Fencing",
     step: step.name,
     message:
-      `Step ${step.name} moves the active region from ${binding.from}, but the fencing record names ` +
+      `Step ${step.name} moves the active region from ${binding.from} to ${binding.to}, but the fencing record names ` +
       `${fencingRecord.active} at epoch ${fencingRecord.epoch}${fencingRecord.run ? ` (run ${fencingRecord.run})` : ""}: ` +
       `another run moved it since this one was decided. Nothing was changed.`,
   };

@@ -3,6 +3,8 @@
  * finished (creation time for a run that never recorded one); a run still in progress is never a candidate, whatever
  * its age, because it is the only record of what is under way.
  */
+import { isFinalPhase } from "./phase.js";
+
 export interface RunSummary {
   name: string;
   phase?: string;
@@ -10,10 +12,8 @@ export interface RunSummary {
   createdAt?: string;
 }
 
-const finalPhases = new Set(["Succeeded", "Failed", "RolledBack", "Cancelled"]);
-
 export function runsToPrune(runs: readonly RunSummary[], limit: number): string[] {
-  const finished = runs.filter((r) => finalPhases.has(r.phase ?? ""));
+  const finished = runs.filter((r) => isFinalPhase(r.phase));
   if (finished.length <= limit) return [];
   const when = (r: RunSummary) => Date.parse(r.finishedAt ?? r.createdAt ?? "") || 0;
   return [...finished]

@@ -9,6 +9,13 @@ import { StepReason } from "./reasons.js";
 
 export type RunPhase = NonNullable<FailoverRunStatus["phase"]>;
 
+const finalPhases: ReadonlySet<string> = new Set<RunPhase>(["Succeeded", "Failed", "RolledBack", "Cancelled"]);
+
+/** A run in one of these phases is over: nothing about it changes any more. */
+export function isFinalPhase(phase: string | undefined): boolean {
+  return finalPhases.has(phase ?? "Pending");
+}
+
 export interface RunPhaseView {
   phase: RunPhase;
   /** The step being executed or waited on; absent when the run is not at a step (Pending, or final). */

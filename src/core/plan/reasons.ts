@@ -49,8 +49,9 @@ export const GuardReason = {
   /** The fencing record could not be read or does not exist, so the epoch cannot be confirmed (invariant 1). */
   FencingRecordUnknown: "FencingRecordUnknown",
   /**
-   * A traffic step found the fencing record naming another active region than the run's `from`: another run moved
-   * the active region after this one was decided, and swapping on top of it would steal its epoch (invariant 1).
+   * A traffic step found the fencing record naming a region that is neither the run's `from` nor its `to`: another
+   * run moved the active region after this one was decided, and swapping on top of it would steal its epoch
+   * (invariant 1).
    */
   LostFencingRace: "LostFencingRace",
 } as const;

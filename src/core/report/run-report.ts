@@ -7,6 +7,7 @@ import type { FailoverPlan } from "../../crds/generated/failoverplans.js";
 import type { FailoverRun } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../../crds/generated/regionpolicies.js";
 import { parseTime } from "../plan/journal.js";
+import { isFinalPhase } from "../plan/phase.js";
 import { findAnomalies } from "./anomalies.js";
 import { checkObjective } from "./objectives.js";
 import type { ReportStep, RunReport, Verdict } from "./types.js";
@@ -17,12 +18,7 @@ export { reportMarkdown } from "./markdown.js";
 
 type Journal = NonNullable<NonNullable<FailoverRun["status"]>["journal"]>;
 
-const finalPhases = new Set<string>(["Succeeded", "Failed", "RolledBack", "Cancelled"]);
-
-/** Succeeded, Failed, RolledBack and Cancelled are final: a run in one of them never changes again. */
-export function isFinalPhase(phase: string | undefined): boolean {
-  return finalPhases.has(phase ?? "Pending");
-}
+export { isFinalPhase };
 
 /** Seconds between two RFC 3339 times, to a tenth; undefined unless both are readable. */
 export function secondsBetween(start: string | undefined, end: string | undefined): number | undefined {

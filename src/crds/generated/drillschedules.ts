@@ -150,7 +150,7 @@ export interface DrillScheduleStatus {
    */
   lastScheduleTime?: string;
   /**
-   * The next due time by the cron schedule.
+   * The next due time of the cron schedule that would actually run: blackout windows, allowed windows and blocked dates applied.
    */
   nextScheduleTime?: string;
   /**

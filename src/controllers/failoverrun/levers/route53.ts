@@ -42,7 +42,6 @@ export function route53Lever(deps: LeverDeps): Lever<Route53Step> {
           binding: { from: ctx.run.spec.from, to: ctx.run.spec.to },
           currentWeights: plan.before,
           ...(fence ? { fencingRecord: fence.record } : {}),
-          runName: runName(ctx),
           dryRun: ctx.dryRun,
         },
         ctx.run.spec,
@@ -78,7 +77,6 @@ export function route53Lever(deps: LeverDeps): Lever<Route53Step> {
           step,
           binding: { from: ctx.run.spec.from, to: ctx.run.spec.to },
           ...(fence ? { fencingRecord: fence.record } : {}),
-          runName: runName(ctx),
         },
         ctx.run.spec,
       ).refusal;
