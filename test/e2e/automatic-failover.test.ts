@@ -120,7 +120,11 @@ describe("automatic failover decision", () => {
       planRef: { name: "checkout" },
     });
     expect(run?.metadata.labels?.["switchyard.dev/policy"]).toBe("checkout");
-    const westPolicy = await west.policy(namespace, "checkout");
+    // The run is created first; the policy's status records the decision behind it right after.
+    const westPolicy = await eventually("eu-west-1's status to record the decision", async () => {
+      const p = await west.policy(namespace, "checkout");
+      return p.status?.lastDecision?.runRef?.name === run?.metadata.name ? p : undefined;
+    });
     expect(westPolicy.status?.regions?.find((r) => r.name === "us-east-1")?.health).toBe("Unhealthy");
     // The run was created on exactly the sample that completed the third consecutive failure.
     expect(westPolicy.status?.signals?.find((s) => s.region === "us-east-1")).toMatchObject({

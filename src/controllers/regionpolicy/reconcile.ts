@@ -77,27 +77,6 @@ function runName(policy: RegionPolicy, decision: Decision, now: number): string 
   return `${policy.metadata.name}-${decision.kind.toLowerCase()}-${decision.to}-${time}`.slice(0, 253);
 }
 
-/**
- * The run the status says this controller started (lastDecision.runRef) but which does not exist: its creation
- * failed after the decision was recorded. Recreated under the recorded name while the decision still holds
- * automation back (the grace of an unseen run); after that the policy decides afresh.
- */
-function recordedButMissing(
-  policy: RegionPolicy,
-  runs: FailoverRun[],
-  localRegion: string,
-  now: number,
-): FailoverRun | undefined {
-  const last = policy.status?.lastDecision;
-  const name = last?.runRef?.name;
-  if (!last || !name || !last.from || last.to !== localRegion) return undefined;
-  if (last.decision !== "Failover" && last.decision !== "Failback") return undefined;
-  if (runs.some((run) => run.metadata.name === name)) return undefined;
-  if (now - Date.parse(last.time ?? "") >= unseenRunGraceMs) return undefined;
-  const recorded = { from: last.from, to: last.to, reason: last.reason ?? "", message: last.message ?? "" };
-  return runFor(policy, recorded, name);
-}
-
 function runFor(
   policy: RegionPolicy,
   decision: { from: string; to: string; reason: string; message: string },
@@ -169,17 +148,24 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
   const decision = evaluation.decision;
   const notReady = planProblem(policy, deps);
 
-  // The target region's controller executes a move: the failing region's controller may be dead or cut off. The
-  // decision is recorded in status (with the run's name) before the run is created, as a run's steps are journaled
-  // before they act: a run never exists without the health and decision behind it, and a run whose creation failed
-  // after the record is created on the next reconcile, under the recorded name.
-  let newRun: FailoverRun | undefined;
+  // The target region's controller executes a move: the failing region's controller may be dead or cut off. The run
+  // is created first, straight from the decision (its spec carries the decision's reason), and the policy's status
+  // records the decision right after: the run is what acts, so nothing else waits in front of it. A reader that needs
+  // the health behind an automatic run waits until the status names the run (the Aurora lever does).
+  let startedRun: string | undefined;
   const isMove = decision.kind === "Failover" || decision.kind === "Failback";
   if (isMove && !notReady && decision.from && decision.to && decision.to === deps.localRegion) {
-    newRun = runFor(policy, { ...decision, from: decision.from, to: decision.to }, runName(policy, decision, now));
+    const run = runFor(policy, { ...decision, from: decision.from, to: decision.to }, runName(policy, decision, now));
+    const outcome = await deps.store.createRun(run);
+    startedRun = run.metadata.name;
+    log.info({ run: startedRun, outcome, from: decision.from, to: decision.to }, `automatic ${decision.kind} started`);
+    deps.events.event(
+      refOf(policy),
+      "Normal",
+      `${decision.kind}Started`,
+      `FailoverRun ${startedRun}: ${decision.message}`,
+    );
   }
-  const startedRun = newRun?.metadata.name;
-  const unstarted = newRun ? undefined : recordedButMissing(policy, runs, deps.localRegion, now);
 
   const status = statusFromEvaluation({
     policy,
@@ -218,20 +204,6 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
     } catch (error) {
       deps.samples.restore(key, samples);
       throw error;
-    }
-  }
-  const toCreate = newRun ?? unstarted;
-  if (toCreate) {
-    const outcome = await deps.store.createRun(toCreate);
-    const { from, to } = toCreate.spec;
-    log.info({ run: toCreate.metadata.name, outcome, from, to }, `automatic run ${toCreate.metadata.name} created`);
-    if (newRun) {
-      deps.events.event(
-        refOf(policy),
-        "Normal",
-        `${decision.kind}Started`,
-        `FailoverRun ${startedRun}: ${decision.message}`,
-      );
     }
   }
   deps.observer.evaluated(namespace, name, evaluation);
