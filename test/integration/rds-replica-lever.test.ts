@@ -189,6 +189,20 @@ describe("rdsPromoteReplica lever", () => {
     expect(await promotionCalls()).toHaveLength(1);
   });
 
+  it("never calls twice in one attempt, even while the accepted call is not visible yet", async () => {
+    // What a later look sees when an earlier one made the call but RDS does not show it yet: no second call.
+    const called: FailoverRunStatusJournal = {
+      name: "promote-orders",
+      kind: "rdsPromoteReplica",
+      state: "Running",
+      attempts: 1,
+      observed: { called: "PromoteReadReplica" },
+    };
+    const look = await lever.act(instanceStep, context({ epoch: 2, journal: [called] }));
+    expect(look).toMatchObject({ type: "InProgress", message: expect.stringMatching(/accepted/) as unknown });
+    expect(await promotionCalls()).toHaveLength(0);
+  });
+
   it("promotes a replica cluster with PromoteReadReplicaDBCluster, once", async () => {
     const ctx = context({ epoch: 2 });
     expect((await lever.prepare(clusterStep, ctx)).intent).toMatchObject({

@@ -83,6 +83,9 @@ export function rdsPromoteReplicaLever(deps: LeverDeps): Lever<ReplicaStep> {
           break;
       }
       if (ctx.dryRun) return { type: "Succeeded", observed: { ...observed, wouldCall: call } };
+      // Accepted earlier but not visible yet: a second call could start a second promotion, so only wait.
+      if (calledBefore)
+        return { type: "InProgress", observed, message: `${call} was accepted; waiting for it to show` };
       // Time may have passed since prepare (a resumed step): the epoch must still be this run's at the call itself.
       const verdict = await guard(step, ctx, true);
       if (verdict.refusal) return { type: "Refused", reason: verdict.refusal.reason, message: verdict.refusal.message };
