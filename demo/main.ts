@@ -20,7 +20,6 @@
 import { observeGlobalCluster } from "../src/actuators/aurora/global-cluster.js";
 import { readFence } from "../src/actuators/route53/fencing-record.js";
 import { observeWeightedRecords } from "../src/actuators/route53/weights.js";
-import { PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { mkdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -31,12 +30,13 @@ import type { FailoverPlan } from "../src/crds/generated/failoverplans.js";
 import type { FailoverRun } from "../src/crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../src/crds/generated/regionpolicies.js";
 import { Cluster, RegionEndpoint, eventually } from "../test/e2e/world.js";
-import { cloudwatchClient, rdsClient, route53Client } from "../test/env/aws-clients.js";
+import { rdsClient, route53Client } from "../test/env/aws-clients.js";
 import { EmulatorControl } from "../test/env/aws-emulator.js";
 import { startControllerProcess, type ControllerProcess } from "../test/env/controller-process.js";
 import { startEnvironment } from "../test/env/environment.js";
 import {
   fenceName,
+  publishReplicationLag,
   recordName,
   regions,
   seedCheckoutAws,
@@ -197,20 +197,7 @@ async function main(hold: boolean): Promise<boolean> {
 
     // The replication lag Aurora publishes for the secondary (the emulator replicates nothing, so the demo publishes
     // it): the RPO evidence a failover with data loss records.
-    await cloudwatchClient(env.info.aws, "eu-west-1").send(
-      new PutMetricDataCommand({
-        Namespace: "AWS/RDS",
-        MetricData: [
-          {
-            MetricName: "AuroraGlobalDBReplicationLag",
-            Dimensions: [{ Name: "DBClusterIdentifier", Value: "checkout-eu-west-1" }],
-            Timestamp: new Date(),
-            Value: 800,
-            Unit: "Milliseconds",
-          },
-        ],
-      }),
-    );
+    await publishReplicationLag(env.info.aws, "eu-west-1", 800);
     say("Aurora reports eu-west-1's replication lag: 800 ms");
 
     step("us-east-1's API starts answering 503");

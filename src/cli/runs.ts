@@ -1,4 +1,4 @@
-/** Shell helpers shared by the commands that start or follow a run: load a policy with its plan, follow a run. */
+/** Shell helpers shared by the commands that start or follow a run: load a policy with its plan and move, follow a run. */
 import { isFinalPhase } from "../core/report/run-report.js";
 import type { FailoverPlan } from "../crds/generated/failoverplans.js";
 import type { FailoverRun } from "../crds/generated/failoverruns.js";
@@ -6,7 +6,7 @@ import type { RegionPolicy } from "../crds/generated/regionpolicies.js";
 import { waitFor, type Cli } from "./context.js";
 import { CliError, ExitCode, usageError } from "./exit-codes.js";
 import type { SwitchyardClient } from "./kube.js";
-import { planProblem } from "./validate.js";
+import { defaultFrom, moveProblem, planProblem } from "./validate.js";
 
 /** Undefined for a 404 (the caller decides whether a missing object is a problem), the error otherwise. */
 export async function getOptional<T>(read: () => Promise<T>): Promise<T | undefined> {
@@ -30,6 +30,19 @@ export async function loadPolicyAndPlan(
   const problem = planProblem(policy, plan);
   if (problem !== undefined || plan === undefined) throw usageError(problem ?? "no plan");
   return { policy, plan };
+}
+
+/** The policy, its plan and the move asked for (`from` defaults to the active region), checked before anything is made. */
+export async function loadMove(
+  client: SwitchyardClient,
+  name: string,
+  asked: { from?: string; to: string },
+): Promise<{ policy: RegionPolicy; plan: FailoverPlan; from: string }> {
+  const { policy, plan } = await loadPolicyAndPlan(client, name);
+  const from = asked.from ?? defaultFrom(policy);
+  const problem = moveProblem(policy, from, asked.to);
+  if (problem !== undefined || from === undefined) throw usageError(problem ?? "--from is required");
+  return { policy, plan, from };
 }
 
 /**

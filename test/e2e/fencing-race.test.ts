@@ -17,22 +17,23 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  ChangeResourceRecordSetsCommand,
-  CreateHostedZoneCommand,
-  ListResourceRecordSetsCommand,
-  type Change,
-} from "@aws-sdk/client-route-53";
+import { ListResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { readFence } from "../../src/actuators/route53/fencing-record.js";
-import { fenceChange, fencingRecordSet } from "../../src/core/plan/fencing.js";
 import type { FailoverRun } from "../../src/crds/generated/failoverruns.js";
 import { route53Client } from "../env/aws-clients.js";
 import { EmulatorControl } from "../env/aws-emulator.js";
 import { ensureBinaries } from "../env/binaries.js";
 import { startControlPlane, type ControlPlane } from "../env/control-plane.js";
 import { startControllerProcess, type ControllerProcess } from "../env/controller-process.js";
-import { createGlobalDatabase, fenceName, recordName } from "../fixtures/checkout-world.js";
+import {
+  checkoutPlan,
+  fenceName,
+  recordName,
+  seedCheckoutAws,
+  setIdentifiersFor,
+  type CheckoutAws,
+} from "../fixtures/checkout-world.js";
 import { Cluster, RegionEndpoint, eventually } from "./world.js";
 
 const env = inject("env");
@@ -43,7 +44,7 @@ const regions = ["us-east-1", "eu-west-1", "ap-south-1"] as const;
 type Region = (typeof regions)[number];
 const candidates = ["eu-west-1", "ap-south-1"] as const;
 type Candidate = (typeof candidates)[number];
-const setIdentifiers: Record<Region, string> = { "us-east-1": "use1", "eu-west-1": "euw1", "ap-south-1": "aps1" };
+const setIdentifiers = setIdentifiersFor(regions);
 const otherCandidate = (region: Candidate): Candidate => (region === "eu-west-1" ? "ap-south-1" : "eu-west-1");
 const terminal = ["Succeeded", "Failed", "RolledBack", "Cancelled"];
 
@@ -56,7 +57,7 @@ const controllers: ControllerProcess[] = [];
 let plane: ControlPlane;
 let dir: string;
 let zoneId: string;
-let members: Record<string, string>;
+let aws: CheckoutAws;
 
 const fencingLocation = () => ({ hostedZoneId: zoneId, recordName: fenceName, ttlSeconds: 60 });
 const unthrottled = {
@@ -67,34 +68,6 @@ const flag = async (cluster: Cluster) =>
   (await cluster.core.readNamespacedConfigMap({ name: "app-flags", namespace })).data?.read_only;
 const promotionCalls = async () =>
   (await control.calls()).filter((c) => c.action === "SwitchoverGlobalCluster" || c.action === "FailoverGlobalCluster");
-
-/** us-east-1 active: all traffic, the Aurora writer, and the fencing record at epoch 1. */
-async function seedAws(): Promise<void> {
-  const route53 = route53Client(env.aws);
-  const zone = await route53.send(
-    new CreateHostedZoneCommand({ Name: "checkout.example.com", CallerReference: `race-${Date.now()}` }),
-  );
-  zoneId = zone.HostedZone?.Id?.split("/").at(-1) ?? "";
-  const weighted = (region: Region): Change => ({
-    Action: "CREATE",
-    ResourceRecordSet: {
-      Name: recordName,
-      Type: "CNAME",
-      SetIdentifier: setIdentifiers[region],
-      Weight: region === "us-east-1" ? 100 : 0,
-      TTL: 30,
-      ResourceRecords: [{ Value: `${setIdentifiers[region]}.checkout.example.com` }],
-    },
-  });
-  const fence = fencingRecordSet(fenceName, 60, { active: "us-east-1", epoch: 1 });
-  await route53.send(
-    new ChangeResourceRecordSetsCommand({
-      HostedZoneId: zoneId,
-      ChangeBatch: { Changes: [...regions.map(weighted), ...fenceChange(undefined, fence)] },
-    }),
-  );
-  members = await createGlobalDatabase(env.aws, "checkout", regions);
-}
 
 /** The policy as applied in `local`'s cluster: the same everywhere but for what the cut link does to one signal. */
 function policy(local: Candidate) {
@@ -123,43 +96,6 @@ function policy(local: Candidate) {
   };
 }
 
-function plan() {
-  const readOnly = (region: string, value: string) => ({
-    region,
-    configMapRef: { name: "app-flags" },
-    key: "read_only",
-    value,
-  });
-  return {
-    apiVersion: "switchyard.dev/v1alpha1",
-    kind: "FailoverPlan",
-    metadata: { name: "checkout", namespace },
-    spec: {
-      regionPolicyRef: { name: "checkout" },
-      steps: [
-        { name: "freeze-writes", bestEffort: true, flag: readOnly("{{from}}", "true") },
-        {
-          name: "shift-traffic",
-          route53: {
-            hostedZoneId: zoneId,
-            recordName,
-            type: "CNAME",
-            setIdentifiers,
-            weights: { "{{to}}": 100, "{{from}}": 0 },
-          },
-        },
-        { name: "promote-db", auroraGlobal: { globalClusterIdentifier: "checkout", members, mode: "Auto" } },
-        { name: "wait-new-region", waitFor: { signal: "api", region: "{{to}}", healthy: true } },
-        { name: "unfreeze", flag: readOnly("{{to}}", "false") },
-      ],
-      roleState: {
-        active: { flags: [{ configMapRef: { name: "app-flags" }, key: "read_only", value: "false" }] },
-        fenced: { flags: [{ configMapRef: { name: "app-flags" }, key: "read_only", value: "true" }] },
-      },
-    },
-  };
-}
-
 async function seedClusters(): Promise<void> {
   const east = clusters["us-east-1"];
   await east.createNamespace(namespace);
@@ -180,7 +116,10 @@ async function seedClusters(): Promise<void> {
       namespace,
       body: { metadata: { name: "peer-us-east-1" }, stringData: { kubeconfig: eastKubeconfig } },
     });
-    await cluster.apply(policy(region), plan());
+    await cluster.apply(
+      policy(region),
+      checkoutPlan({ namespace, aws, endpoints: {}, mode: "Automatic", approval: false }),
+    );
   }
 }
 
@@ -199,7 +138,8 @@ beforeAll(async () => {
   for (const region of regions) endpoints[region] = await RegionEndpoint.start();
   cutLink = await RegionEndpoint.start();
   cutLink.status = 503;
-  await seedAws();
+  aws = await seedCheckoutAws(env.aws, regions);
+  zoneId = aws.zoneId;
   await seedClusters();
   controllers.push(
     ...(await Promise.all(

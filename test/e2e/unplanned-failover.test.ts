@@ -8,16 +8,21 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { readFence } from "../../src/actuators/route53/fencing-record.js";
 import type { FailoverRun } from "../../src/crds/generated/failoverruns.js";
-import { cloudwatchClient, route53Client } from "../env/aws-clients.js";
+import { route53Client } from "../env/aws-clients.js";
 import { EmulatorControl } from "../env/aws-emulator.js";
 import { ensureBinaries } from "../env/binaries.js";
 import { startControlPlane, type ControlPlane } from "../env/control-plane.js";
 import { startControllerProcess, type ControllerProcess } from "../env/controller-process.js";
-import { fenceName, seedCheckoutAws, seedCheckoutClusters, type CheckoutAws } from "../fixtures/checkout-world.js";
+import {
+  fenceName,
+  publishReplicationLag,
+  seedCheckoutAws,
+  seedCheckoutClusters,
+  type CheckoutAws,
+} from "../fixtures/checkout-world.js";
 import { Cluster, RegionEndpoint, eventually } from "./world.js";
 
 const env = inject("env");
@@ -87,20 +92,7 @@ describe("unplanned failover with us-east-1's control plane down", () => {
       return regions.length === 2 && regions.every((r) => r.health === "Healthy") ? true : undefined;
     });
     // The replication lag Aurora reported for the secondary in the last minutes: what a failover may lose.
-    await cloudwatchClient(env.aws, "eu-west-1").send(
-      new PutMetricDataCommand({
-        Namespace: "AWS/RDS",
-        MetricData: [
-          {
-            MetricName: "AuroraGlobalDBReplicationLag",
-            Dimensions: [{ Name: "DBClusterIdentifier", Value: "checkout-eu-west-1" }],
-            Timestamp: new Date(),
-            Value: 1500,
-            Unit: "Milliseconds",
-          },
-        ],
-      }),
-    );
+    await publishReplicationLag(env.aws, "eu-west-1", 1500);
 
     endpoints["us-east-1"]!.status = 503;
     await plane.stopApiserver();

@@ -7,9 +7,9 @@ import type { Command } from "commander";
 import type { Cli } from "../context.js";
 import { ExitCode, CliError, usageError } from "../exit-codes.js";
 import { manualRun } from "../run-manifest.js";
-import { exitForRun, followRun, loadPolicyAndPlan } from "../runs.js";
+import { exitForRun, followRun, loadMove } from "../runs.js";
 import { inProgress, plansOf, runsOf } from "../status-summary.js";
-import { defaultFrom, moveProblem, parseSeconds } from "../validate.js";
+import { parseSeconds } from "../validate.js";
 
 interface FailoverOptions {
   to: string;
@@ -38,10 +38,7 @@ export function registerFailover(program: Command, cli: Cli): void {
       if (typeof timeout === "string") throw usageError(timeout);
       if (options.reason.trim() === "") throw usageError("--reason: a reason is required for the audit trail");
       const client = cli.client(command);
-      const { policy, plan } = await loadPolicyAndPlan(client, name);
-      const from = options.from ?? defaultFrom(policy);
-      const problem = moveProblem(policy, from, options.to);
-      if (problem !== undefined || from === undefined) throw usageError(problem ?? "--from is required");
+      const { policy, plan, from } = await loadMove(client, name, options);
       const dryRun = options.dryRun === true;
       if (!dryRun) {
         const running = inProgress(runsOf(policy, plansOf(policy, [plan]), await client.list("FailoverRun")));

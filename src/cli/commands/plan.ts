@@ -8,8 +8,8 @@ import type { Cli } from "../context.js";
 import { ExitCode, usageError } from "../exit-codes.js";
 import { renderDiff } from "../plan-diff.js";
 import { manualRun } from "../run-manifest.js";
-import { followRun, loadPolicyAndPlan } from "../runs.js";
-import { defaultFrom, moveProblem, parseSeconds } from "../validate.js";
+import { followRun, loadMove } from "../runs.js";
+import { parseSeconds } from "../validate.js";
 
 interface PlanOptions {
   from?: string;
@@ -31,10 +31,7 @@ export function registerPlan(program: Command, cli: Cli): void {
       const timeout = parseSeconds("--timeout", options.timeout);
       if (typeof timeout === "string") throw usageError(timeout);
       const client = cli.client(command);
-      const { policy, plan } = await loadPolicyAndPlan(client, name);
-      const from = options.from ?? defaultFrom(policy);
-      const problem = moveProblem(policy, from, options.to);
-      if (problem !== undefined || from === undefined) throw usageError(problem ?? "--from is required");
+      const { policy, plan, from } = await loadMove(client, name, options);
       if (isPaused(policy)) cli.err(`warning: RegionPolicy ${name} is paused; the preview starts once it is resumed`);
       const created = await client.create(
         "FailoverRun",
