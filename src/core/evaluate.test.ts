@@ -124,14 +124,115 @@ describe("evaluatePolicy", () => {
     const p = policy({ regionUnhealthyWhen: { failingSignals: 1, quorum: 2 } });
     const healthy = run(p, 5, allOk);
     const local = run(p, 10, use1LocalOnlyDown, { state: healthy.state, t: healthy.t });
+    // Neither side has a quorum: the region is no longer judged Healthy (a target) nor Unhealthy (a source).
     expect(local.verdicts[0]).toMatchObject({
-      health: "Healthy",
+      health: "Unknown",
       failingSignals: ["http"],
       failingObservers: ["controller/euw1"],
+      healthyObservers: ["route53"],
     });
     expect(local.decision.kind).toBe("Stay");
     const both = run(p, 3, use1Down, { state: healthy.state, t: healthy.t });
     expect(both.decision.kind).toBe("Failover");
+  });
+
+  it("counts the peers' published views as observers, and a stale view as absent", () => {
+    const p = policy(
+      {
+        signals: [
+          { name: "http", region: "use1" },
+          { name: "http", region: "euw1" },
+        ],
+        regionUnhealthyWhen: { failingSignals: 1, quorum: 2 },
+      },
+      { holdDownSeconds: 0 },
+    );
+    const localDown = { "http@use1": false, "http@euw1": true };
+    const healthy = run(p, 5, { "http@use1": true, "http@euw1": true });
+    const t = healthy.t + SEC;
+    const peer = (at: number, use1: "Healthy" | "Unhealthy") => ({
+      observer: "controller/use1",
+      at,
+      regions: [
+        { region: "use1", health: use1, failingSignals: use1 === "Unhealthy" ? ["http"] : [] },
+        { region: "euw1", health: "Healthy" as const, failingSignals: [] },
+      ],
+    });
+    const evaluate = (peerViews: ReturnType<typeof peer>[]) => {
+      let state = healthy.state;
+      let e: Evaluation | undefined;
+      for (let i = 0; i < 3; i++) {
+        e = evaluatePolicy(p, state, samplesAt(t + i * SEC, localDown), {
+          activeRegion: "use1",
+          runInProgress: false,
+          localRegion: LOCAL,
+          peerViews,
+          now: t + i * SEC,
+        });
+        state = e.state;
+      }
+      if (e === undefined) throw new Error("no evaluation");
+      return e;
+    };
+    // use1's own controller agrees: two observers condemn use1, and two find euw1 Healthy: a target.
+    const agreed = evaluate([peer(t, "Unhealthy")]);
+    expect(agreed.verdicts.map((v) => v.health)).toEqual(["Unhealthy", "Healthy"]);
+    expect(agreed.decision).toMatchObject({ kind: "Failover", to: "euw1" });
+    // use1's controller sees itself fine: one observer's word is not enough (and euw1 is still a target).
+    expect(evaluate([peer(t, "Healthy")]).decision.kind).toBe("Stay");
+    // A view older than the limit is absent: euw1 then has only its own controller's word and is no target.
+    const stale = evaluate([peer(t - 200 * SEC, "Unhealthy")]);
+    expect(stale.verdicts.map((v) => v.health)).toEqual(["Unknown", "Unknown"]);
+    expect(stale.decision.kind).toBe("Stay");
+    // A peer view claiming to be this controller is not counted twice.
+    const impostor = evaluate([{ ...peer(t, "Unhealthy"), observer: "controller/euw1" }]);
+    expect(impostor.verdicts[0]?.health).toBe("Unknown");
+    // What this controller publishes for its peers is its own view only.
+    expect(agreed.view).toMatchObject({
+      observer: "controller/euw1",
+      regions: [
+        { region: "use1", health: "Unhealthy" },
+        { region: "euw1", health: "Healthy" },
+      ],
+    });
+  });
+
+  it("takes hold-down, suppression and a move in progress from the system (the fencing record)", () => {
+    const healthy = run(policy(), 5, allOk);
+    const t = healthy.t;
+    const down = (system: Parameters<typeof evaluatePolicy>[3]["system"]) => {
+      let state = healthy.state;
+      let e: Evaluation | undefined;
+      for (let i = 1; i <= 3; i++) {
+        e = evaluatePolicy(policy(), state, samplesAt(t + i * SEC, use1Down), {
+          activeRegion: "use1",
+          runInProgress: false,
+          localRegion: LOCAL,
+          ...(system ? { system } : {}),
+          now: t + i * SEC,
+        });
+        state = e.state;
+      }
+      if (e === undefined) throw new Error("no evaluation");
+      return e.decision;
+    };
+    expect(down(undefined).kind).toBe("Failover");
+    expect(down({ lastTransitionAt: t - 60 * SEC, penalty: 1000, suppressed: false })).toMatchObject({
+      kind: "Suppressed",
+      reason: Reason.HoldDown,
+      until: t + 540 * SEC,
+    });
+    expect(down({ penalty: 2500, suppressed: true, suppressedUntil: t + 900 * SEC })).toMatchObject({
+      kind: "Suppressed",
+      reason: Reason.FlapSuppressed,
+    });
+    expect(
+      down({ penalty: 0, suppressed: false, moveInProgress: { run: "theirs", until: t + 99 * SEC } }),
+    ).toMatchObject({
+      kind: "Stay",
+      reason: Reason.RunInProgress,
+      message: "FailoverRun theirs of this policy is in progress.",
+    });
   });
 
   it("ignores samples of unknown signals and samples dated after now", () => {
@@ -244,7 +345,7 @@ describe("evaluatePolicy", () => {
             .filter((s) => !seen.has(`${s.key}/${s.dt}`) && seen.add(`${s.key}/${s.dt}`))
             .flatMap((s) => samplesAt(T0 + s.dt, { [s.key]: s.ok }));
           const shuffled = [...samples].sort((a, b) => ((a.at * 31 + seed) % 7) - ((b.at * 31 + seed) % 7));
-          const ctx = { activeRegion: "use1", runInProgress: false, localRegion: LOCAL, now: T0 + 30_000 };
+          const ctx = { activeRegion: "use1", runInProgress: false as const, localRegion: LOCAL, now: T0 + 30_000 };
           const p = policy({}, { failureThreshold: 2, successThreshold: 2 });
           expect(evaluatePolicy(p, undefined, shuffled, ctx)).toEqual(evaluatePolicy(p, undefined, samples, ctx));
         },
@@ -264,7 +365,7 @@ describe("evaluatePolicy", () => {
           const frozenState = structuredClone(before.state);
           const frozenPolicy = structuredClone(p);
           const samples = samplesAt(before.t + SEC, results);
-          const ctx = { activeRegion: "use1", runInProgress: false, localRegion: LOCAL, now: before.t + SEC };
+          const ctx = { activeRegion: "use1", runInProgress: false as const, localRegion: LOCAL, now: before.t + SEC };
           const a = evaluatePolicy(p, before.state, samples, ctx);
           const b = evaluatePolicy(structuredClone(p), structuredClone(before.state), structuredClone(samples), ctx);
           expect(a).toEqual(b);
@@ -458,5 +559,6 @@ describe("properties over time", () => {
       ),
       { numRuns: 200 },
     );
-  });
+    // Thousands of evaluations: generous, since the suite shares two cores with apiservers and emulators.
+  }, 120_000);
 });

@@ -5,8 +5,9 @@
  */
 import { decide, type Decision, type RegionView } from "./decision/decide.js";
 import { decayedValue, suppression, type PenaltyConfig } from "./dampening/flap-penalty.js";
+import type { SystemDampening } from "./dampening/transition-log.js";
 import { advanceRegion, initialRegionState, type RegionState } from "./dampening/region-tracker.js";
-import { judgeRegion, type RegionVerdict } from "./health/region-health.js";
+import { judgeRegion, localViews, type ObserverView, type RegionVerdict } from "./health/region-health.js";
 import {
   initialSignalState,
   observerFor,
@@ -33,12 +34,28 @@ export interface ObservedSample extends Sample {
 export interface EvaluationContext {
   /** The active region from the fencing record. */
   activeRegion: string;
-  /** A FailoverRun of this policy has not finished yet. */
-  runInProgress: boolean;
+  /** A FailoverRun of this policy in this cluster that has not finished yet, by name; false when there is none. */
+  runInProgress: false | string;
+  /**
+   * The system's dampening from the fencing record (every controller's moves): hold-down, suppression and the move
+   * in progress. Absent without fencing; then only this controller's own history bounds its moves.
+   */
+  system?: SystemDampening;
   /** The region this controller runs in; names the observer of its own probes. */
   localRegion: string;
+  /**
+   * The other regions' controllers' views, as they published them (each in its own cluster's status). Views older
+   * than peerViewMaxAgeMs, and any claiming an observer this controller keeps itself, are left out.
+   */
+  peerViews?: readonly ObserverView[];
   now: number;
 }
+
+/**
+ * A peer's view older than this is absent. A controller refreshes its published view at least every minute (and at
+ * once when a verdict changes), so a view this old means the peer, or the way to it, is gone.
+ */
+export const peerViewMaxAgeMs = 150_000;
 
 /** Everything status.regions[] needs for one region, as of `now`. */
 export interface RegionReport extends RegionView {
@@ -53,6 +70,10 @@ export interface Evaluation {
   state: EvaluationState;
   /** In spec order. */
   verdicts: RegionVerdict[];
+  /** This controller's own view of every region, for its peers (published in status). */
+  view: ObserverView;
+  /** Every view the verdicts rest on: this controller's observers' and the fresh peers'. */
+  views: ObserverView[];
   /** In spec order. */
   regions: RegionReport[];
   decision: Decision;
@@ -130,6 +151,40 @@ function reportRegion(
   return report;
 }
 
+/** This controller's observers' views (its own, Route53's) and the peers' that are fresh and not its own. */
+function gatherViews(
+  policy: ResolvedPolicy,
+  signals: readonly SignalState[],
+  context: EvaluationContext,
+): { view: ObserverView; views: ObserverView[] } {
+  const { now } = context;
+  const names = policy.regions.map((r) => r.name);
+  const self = `controller/${context.localRegion}`;
+  const own = localViews(names, signals, policy.regionUnhealthyWhen.failingSignals, now);
+  const view = own.find((v) => v.observer === self) ?? {
+    observer: self,
+    at: now,
+    regions: names.map((region) => ({ region, health: "Unknown" as const, failingSignals: [] })),
+  };
+  const kept = new Set([self, ...own.map((v) => v.observer)]);
+  const peers = (context.peerViews ?? []).filter(
+    (v) => !kept.has(v.observer) && Math.abs(now - v.at) <= peerViewMaxAgeMs,
+  );
+  return { view, views: [...own, ...peers] };
+}
+
+/** Hold-down counts from the later of the system's last transition and this controller's own last automatic start. */
+function lastTransition(local: number | undefined, system: SystemDampening | undefined) {
+  const times = [local, system?.lastTransitionAt].filter((t): t is number => t !== undefined);
+  return times.length === 0 ? {} : { lastAutomaticTransitionAt: Math.max(...times) };
+}
+
+function systemMove(system: SystemDampening | undefined): false | string {
+  const move = system?.moveInProgress;
+  if (move === undefined) return false;
+  return move.run ?? "named by no one (the fencing record's move)";
+}
+
 export function evaluatePolicy(
   policy: ResolvedPolicy,
   state: EvaluationState | undefined,
@@ -142,9 +197,11 @@ export function evaluatePolicy(
 
   const signals = applySamples(currentSignals(policy, previous.signals, context.localRegion), samples, policy, now);
 
+  const { view, views } = gatherViews(policy, signals, context);
+
   const previousRegions = new Map(previous.regions.map((r) => [r.name, r]));
   const perRegion = policy.regions.map((r) => {
-    const verdict = judgeRegion(r.name, signals, policy.regionUnhealthyWhen);
+    const verdict = judgeRegion(r.name, views, policy.regionUnhealthyWhen.quorum);
     const tracked = advanceRegion(
       previousRegions.get(r.name) ?? initialRegionState(r.name, now),
       verdict,
@@ -162,8 +219,16 @@ export function evaluatePolicy(
     regions,
     activeRegion: context.activeRegion,
     holdDownSeconds: policy.dampening.holdDownSeconds,
-    lastAutomaticTransitionAt: previous.lastAutomaticTransitionAt,
-    runInProgress: context.runInProgress,
+    ...lastTransition(previous.lastAutomaticTransitionAt, context.system),
+    runInProgress: context.runInProgress === false ? systemMove(context.system) : context.runInProgress,
+    ...(context.system?.suppressed
+      ? {
+          systemSuppression: {
+            penalty: context.system.penalty,
+            ...(context.system.suppressedUntil === undefined ? {} : { until: context.system.suppressedUntil }),
+          },
+        }
+      : {}),
     now,
   });
 
@@ -171,5 +236,5 @@ export function evaluatePolicy(
   if (previous.lastAutomaticTransitionAt !== undefined) {
     nextState.lastAutomaticTransitionAt = previous.lastAutomaticTransitionAt;
   }
-  return { state: nextState, verdicts, regions, decision };
+  return { state: nextState, verdicts, view, views, regions, decision };
 }

@@ -46,11 +46,12 @@ const unseenRunGraceMs = 60_000;
 
 const refOf = (policy: RegionPolicy) => objectRef("RegionPolicy", policy);
 
-function runInProgress(policy: RegionPolicy, runs: FailoverRun[], now: number): boolean {
-  if (runs.some((run) => !isFinalPhase(run.status?.phase))) return true;
+function runInProgress(policy: RegionPolicy, runs: FailoverRun[], now: number): false | string {
+  const running = runs.find((run) => !isFinalPhase(run.status?.phase));
+  if (running) return running.metadata.name ?? "";
   const last = policy.status?.lastDecision;
   if (!last?.runRef?.name || runs.some((run) => run.metadata.name === last.runRef?.name)) return false;
-  return now - Date.parse(last.time ?? "") < unseenRunGraceMs;
+  return now - Date.parse(last.time ?? "") < unseenRunGraceMs ? last.runRef.name : false;
 }
 
 /** Why the policy cannot act on a decision, if it cannot: a Ready=False reason users see in status and Events. */

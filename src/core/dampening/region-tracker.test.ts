@@ -14,7 +14,7 @@ const cfg: PenaltyConfig = {
 };
 
 function verdict(health: Health): RegionVerdict {
-  return { region: "us-east-1", health, failingSignals: [], failingObservers: [] };
+  return { region: "us-east-1", health, failingSignals: [], failingObservers: [], healthyObservers: [] };
 }
 
 /** Walks a region through healths one second apart; returns every state. */

@@ -45,7 +45,7 @@ describe("decide: one rule per row", () => {
     },
     {
       case: "a run in progress is awaited",
-      mods: { regions: primaryDown, runInProgress: true },
+      mods: { regions: primaryDown, runInProgress: "checkout-run" },
       expected: { kind: "Stay", reason: Reason.RunInProgress },
     },
     {
@@ -261,7 +261,7 @@ const inputArb: fc.Arbitrary<DecisionInput> = namesArb.chain((names) =>
     activeRegion: fc.oneof(fc.constantFrom(...names), fc.constant("zz")),
     holdDownSeconds: fc.integer({ min: 0, max: 3600 }),
     lastAutomaticTransitionAt: fc.option(fc.integer({ min: NOW - 7_200_000, max: NOW }), { nil: undefined }),
-    runInProgress: fc.boolean(),
+    runInProgress: fc.constantFrom<false | string>(false, "checkout-run"),
     now: fc.constant(NOW),
   }),
 );

@@ -29,9 +29,15 @@ export interface DecisionInput {
   regions: readonly RegionView[];
   activeRegion: string;
   holdDownSeconds: number;
-  /** Epoch ms of the last automatic failover or failback, as recorded by the shell when it started one. */
+  /**
+   * Epoch ms of the last transition that hold-down counts from: the fencing record's (any controller's move, a
+   * person's included), or this controller's own last automatic start when that is later.
+   */
   lastAutomaticTransitionAt?: number;
-  runInProgress: boolean;
+  /** The run of this policy that is under way, by name (in this cluster, or named by the fencing record); false: none. */
+  runInProgress: false | string;
+  /** Flap suppression of the policy's own transitions (the fencing record's history): the whole system's flapping. */
+  systemSuppression?: { penalty: number; until?: number };
   now: number;
 }
 
@@ -87,7 +93,9 @@ export function failoverTarget(regions: readonly RegionView[], activeRegion: str
 // ── Preconditions ────────────────────────────────────────────────────────────────────────────────────────────────
 
 const runAlreadyInProgress: Check = (input) =>
-  input.runInProgress ? stay(Reason.RunInProgress, "A FailoverRun of this policy is in progress.") : undefined;
+  input.runInProgress === false
+    ? undefined
+    : stay(Reason.RunInProgress, `FailoverRun ${input.runInProgress} of this policy is in progress.`);
 
 const activeNotInPolicy: Check = (input) =>
   region(input, input.activeRegion) === undefined
@@ -177,7 +185,7 @@ const sourceOrTargetSuppressed: Gate = (input, move) => {
   const suppressed = [region(input, move.from), region(input, move.to)].filter(
     (r): r is RegionView => r !== undefined && r.suppressed,
   );
-  if (suppressed.length === 0) return undefined;
+  if (suppressed.length === 0) return systemSuppressed(input, move);
   // Both must be released before the move can go, so the later end is when to look again.
   const ends = suppressed.map((r) => r.suppressedUntil);
   const until = ends.every((t): t is number => t !== undefined) ? Math.max(...ends) : undefined;
@@ -190,6 +198,20 @@ const sourceOrTargetSuppressed: Gate = (input, move) => {
     until,
   );
 };
+
+/** The policy as a whole has moved too often, whichever controllers made the moves. */
+function systemSuppressed(input: DecisionInput, move: Move): Decision | undefined {
+  const s = input.systemSuppression;
+  if (s === undefined) return undefined;
+  return heldBack(
+    move,
+    Reason.FlapSuppressed,
+    `${move.message} Held back: the policy's transitions carry a flap penalty of ${Math.round(s.penalty)}, above its ` +
+      `suppression threshold` +
+      (s.until === undefined ? "." : `; automation resumes at ${toRfc3339(s.until)}.`),
+    s.until,
+  );
+}
 
 const approvalRequired: Gate = (input, move) =>
   input.mode === "Manual"

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { judgeRegion, type UnhealthyWhen } from "./region-health.js";
+import { judgeRegion, localViews, type ObserverView, type UnhealthyWhen } from "./region-health.js";
 import type { Health, SignalState } from "./signal-health.js";
 
 const LOCAL = "controller/eu-west-1";
@@ -7,6 +7,13 @@ const R53 = "route53";
 
 function signal(name: string, health: Health, observer = LOCAL, region = "us-east-1"): SignalState {
   return { signal: name, region, observer, health, consecutiveFailures: 0, consecutiveSuccesses: 0 };
+}
+
+const REGIONS = ["us-east-1", "eu-west-1"];
+
+/** The verdict on us-east-1 from the views of the observers these signals belong to. */
+function verdict(signals: SignalState[], when: UnhealthyWhen) {
+  return judgeRegion("us-east-1", localViews(REGIONS, signals, when.failingSignals, 0), when.quorum);
 }
 
 const one: UnhealthyWhen = { failingSignals: 1, quorum: 1 };
@@ -36,16 +43,40 @@ describe("judgeRegion", () => {
       health: "Unhealthy",
     },
     {
-      case: "quorum 2: only the local observer fails (a partitioned controller)",
+      case: "quorum 2: only the local observer fails (a partitioned controller): no quorum either way",
       when: twoObservers,
       signals: [signal("http", "Unhealthy"), signal("prom", "Unhealthy"), signal("r53", "Healthy", R53)],
-      health: "Healthy",
+      health: "Unknown",
     },
     {
       case: "quorum 2: two signals of one observer are still one observer",
       when: { failingSignals: 2, quorum: 2 },
       signals: [signal("http", "Unhealthy"), signal("prom", "Unhealthy"), signal("r53", "Healthy", R53)],
+      health: "Unknown",
+    },
+    {
+      case: "quorum 2: one observer finding the region Healthy does not make it a target",
+      when: twoObservers,
+      signals: [signal("http", "Healthy"), signal("r53", "Unknown", R53)],
+      health: "Unknown",
+    },
+    {
+      case: "quorum 2: two observers finding it Healthy do",
+      when: twoObservers,
+      signals: [signal("http", "Healthy"), signal("r53", "Healthy", R53)],
       health: "Healthy",
+    },
+    {
+      case: "quorum 1: observers disagree: Unhealthy wins (not a safe place for the writer)",
+      when: one,
+      signals: [signal("http", "Healthy"), signal("r53", "Unhealthy", R53)],
+      health: "Unhealthy",
+    },
+    {
+      case: "failingSignals 2 with a single signal: that one failing condemns (all of the observer's signals)",
+      when: twoSignals,
+      signals: [signal("a", "Unhealthy"), signal("r53", "Healthy", R53)],
+      health: "Unhealthy",
     },
     {
       case: "quorum 2: local probe and Route53 agree",
@@ -84,12 +115,11 @@ describe("judgeRegion", () => {
       health: "Healthy",
     },
   ])("$case → $health", ({ when, signals, health }) => {
-    expect(judgeRegion("us-east-1", signals, when).health).toBe(health);
+    expect(verdict(signals, when).health).toBe(health);
   });
 
-  it("lists failing signals and their distinct observers, even below the thresholds", () => {
-    const v = judgeRegion(
-      "us-east-1",
+  it("lists failing signals and the observers on each side, even short of a quorum", () => {
+    const v = verdict(
       [
         signal("http", "Unhealthy"),
         signal("prom", "Unhealthy"),
@@ -100,9 +130,26 @@ describe("judgeRegion", () => {
     );
     expect(v).toEqual({
       region: "us-east-1",
-      health: "Healthy",
+      health: "Unknown",
       failingSignals: ["http", "prom"],
       failingObservers: [LOCAL],
+      healthyObservers: [R53],
     });
+  });
+
+  const view = (observer: string, health: ObserverView["regions"][number]["health"]): ObserverView => ({
+    observer,
+    at: 0,
+    regions: [{ region: "us-east-1", health, failingSignals: health === "Unhealthy" ? ["http"] : [] }],
+  });
+
+  it.each([
+    { case: "three controllers, two condemn", views: ["Unhealthy", "Unhealthy", "Healthy"], health: "Unhealthy" },
+    { case: "three controllers, two find it Healthy", views: ["Unhealthy", "Healthy", "Healthy"], health: "Healthy" },
+    { case: "one absent, the others split", views: ["Unhealthy", "Healthy"], health: "Unknown" },
+    { case: "nobody heard from", views: [], health: "Unknown" },
+  ] as const)("quorum 2 across controllers: $case → $health", ({ views, health }) => {
+    const all = views.map((h, i) => view(`controller/r${i}`, h));
+    expect(judgeRegion("us-east-1", all, 2).health).toBe(health);
   });
 });

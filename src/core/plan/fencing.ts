@@ -14,6 +14,30 @@ export interface FencingRecord {
   epoch: number;
   /** The FailoverRun that wrote this epoch, for the audit trail. */
   run?: string;
+  /**
+   * The system's dampening state as of this epoch (invariant 5): every controller reads the same record, so each
+   * computes the same hold-down, penalty and "move in progress" whichever controller made the last move. Absent in
+   * records written before these fields existed, and in the seed record a person writes: then no history is known.
+   */
+  history?: TransitionHistory;
+}
+
+/** Who moved the active region: automation, a person, or a drill. */
+export type Mover = "auto" | "manual" | "drill";
+
+export interface TransitionHistory {
+  /** When this epoch began (epoch ms, whole seconds): the time of the swap. */
+  since: number;
+  by: Mover;
+  /** The policy's flap penalty as of `since`, this transition included (whole units, rounded up). */
+  penalty: number;
+  /** Start of the flap suppression in force as of `since` (epoch ms, whole seconds). */
+  suppressedSince?: number;
+  /**
+   * The move that began this epoch is under way: until its run finishes (which clears this) and at the latest until
+   * this time (epoch ms, whole seconds), so a run whose controller died blocks automation for a bounded time only.
+   */
+  busyUntil?: number;
 }
 
 /** First word of every value: a misconfigured record name pointing at an unrelated TXT record does not parse. */
@@ -43,11 +67,61 @@ export function formatFencingValue(record: FencingRecord): string {
   }
   const text =
     `${fencingMarker} active=${record.active} epoch=${record.epoch}` +
-    (record.run === undefined ? "" : ` run=${record.run}`);
+    (record.run === undefined ? "" : ` run=${record.run}`) +
+    (record.history === undefined ? "" : historyTokens(record.history));
   const chunks: string[] = [];
   for (let i = 0; i < text.length; i += maxStringLength) chunks.push(text.slice(i, i + maxStringLength));
   // Nothing in the text needs escaping: every character is from a DNS label, a Kubernetes name, digits, "=" or " ".
   return chunks.map((c) => `"${c}"`).join(" ");
+}
+
+const moverNames: readonly Mover[] = ["auto", "manual", "drill"];
+
+/** Seconds rather than milliseconds: the record stays short, and whole seconds are all hold-down needs. */
+function historyTokens(h: TransitionHistory): string {
+  const seconds = (ms: number, field: string): number => {
+    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`fencing record: ${field} ${ms} is not a time`);
+    return Math.floor(ms / 1000);
+  };
+  if (!Number.isFinite(h.penalty) || h.penalty < 0) {
+    throw new RangeError(`fencing record: penalty ${h.penalty} is not a non-negative number`);
+  }
+  return (
+    ` since=${seconds(h.since, "since")} by=${h.by} pen=${Math.ceil(h.penalty)}` +
+    (h.suppressedSince === undefined ? "" : ` sup=${seconds(h.suppressedSince, "suppressedSince")}`) +
+    (h.busyUntil === undefined ? "" : ` busy=${seconds(h.busyUntil, "busyUntil")}`)
+  );
+}
+
+const wholeNumber = (text: string | undefined): number | undefined =>
+  text !== undefined && /^\d{1,15}$/.test(text) ? Number(text) : undefined;
+
+/**
+ * The history fields, all or nothing: `since`, `by` and `pen` come together, and a record with some of them, or one
+ * that does not parse, is an error — dampening on a guessed history could allow the very flapping it exists to stop.
+ */
+function parseHistory(
+  fields: Map<string, string>,
+): { ok: true; history?: TransitionHistory } | { ok: false; error: string } {
+  const keys = ["since", "by", "pen", "sup", "busy"].filter((k) => fields.has(k));
+  if (keys.length === 0) return { ok: true };
+  const since = wholeNumber(fields.get("since"));
+  const by = moverNames.find((m) => m === fields.get("by"));
+  const penalty = wholeNumber(fields.get("pen"));
+  if (since === undefined || by === undefined || penalty === undefined) {
+    return { ok: false, error: `incomplete or malformed transition history (${keys.join(", ")})` };
+  }
+  const history: TransitionHistory = { since: since * 1000, by, penalty };
+  for (const [key, field] of [
+    ["sup", "suppressedSince"],
+    ["busy", "busyUntil"],
+  ] as const) {
+    if (!fields.has(key)) continue;
+    const value = wholeNumber(fields.get(key));
+    if (value === undefined) return { ok: false, error: `malformed ${key}` };
+    history[field] = value * 1000;
+  }
+  return { ok: true, history };
 }
 
 export type ParsedFencingValue = { ok: true; record: FencingRecord } | { ok: false; error: string };
@@ -90,8 +164,11 @@ export function parseFencingValue(value: string): ParsedFencingValue {
     return { ok: false, error: "no valid epoch" };
   }
   if (run !== undefined && !objectName.test(run)) return { ok: false, error: `"${run}" is not a FailoverRun name` };
+  const history = parseHistory(fields);
+  if (!history.ok) return history;
   const record: FencingRecord = { active, epoch: Number(epochText) };
   if (run !== undefined) record.run = run;
+  if (history.history !== undefined) record.history = history.history;
   return { ok: true, record };
 }
 
@@ -143,7 +220,11 @@ export function fenceChange(current: TxtRecordSet | undefined, next: TxtRecordSe
   }
   const currentParsed = parseFencingValue(current.value);
   if (!currentParsed.ok) throw new RangeError(`current fencing value ${current.value}: ${currentParsed.error}`);
-  if (nextParsed.record.epoch !== currentParsed.record.epoch + 1) {
+  const cur = currentParsed.record;
+  const nxt = nextParsed.record;
+  // The same epoch again only to update its history (a run's end clearing "busy"): who is active never changes so.
+  const bookkeeping = nxt.epoch === cur.epoch && nxt.active === cur.active && nxt.run === cur.run;
+  if (!bookkeeping && nxt.epoch !== cur.epoch + 1) {
     throw new RangeError(
       `fencing epoch must go from ${currentParsed.record.epoch} to ${currentParsed.record.epoch + 1}, not ${nextParsed.record.epoch}`,
     );

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   applyOverride,
+  boundedFlapping,
   fencingEpoch,
   fencingSource,
   guardStep,
@@ -205,6 +206,81 @@ describe("fencingSource (invariant 1, before the swap)", () => {
     const refusal = fencingSource(input);
     expect(refusal?.reason).toBe(reason);
     if (reason !== undefined) expect(refusal?.invariant).toBe("Fencing");
+  });
+});
+
+describe("boundedFlapping (invariant 5, at the compare-and-swap)", () => {
+  const shift = route53({ [TO]: 100, [FROM]: 0 });
+  const T = Date.UTC(2026, 11, 1);
+  const penalty = {
+    perTransition: 1000,
+    halfLifeSeconds: 900,
+    suppressAbove: 2000,
+    reuseBelow: 750,
+    maxSuppressSeconds: 3600,
+  };
+  const automatic = { run: "mine", holdDownSeconds: 30, penalty, now: T + 10_000 };
+  const recent = { since: T, by: "auto" as const, penalty: 1000 };
+  it.each<{ case: string; input: GuardInput; reason: string | undefined }>([
+    {
+      case: "another controller moved 10 s ago (hold-down 30 s)",
+      input: guard({
+        step: shift,
+        automatic,
+        fencingRecord: { active: FROM, epoch: 3, run: "theirs", history: recent },
+      }),
+      reason: GuardReason.HoldDownNotElapsed,
+    },
+    {
+      case: "its run is still in progress",
+      input: guard({
+        step: shift,
+        automatic: { ...automatic, now: T + 60_000 },
+        fencingRecord: { active: FROM, epoch: 3, run: "theirs", history: { ...recent, busyUntil: T + 600_000 } },
+      }),
+      reason: GuardReason.MoveInProgress,
+    },
+    {
+      case: "the policy's transitions are suppressed",
+      input: guard({
+        step: shift,
+        automatic: { ...automatic, now: T + 60_000 },
+        fencingRecord: { active: FROM, epoch: 3, history: { ...recent, penalty: 2900, suppressedSince: T } },
+      }),
+      reason: GuardReason.FlapSuppressed,
+    },
+    {
+      case: "hold-down elapsed",
+      input: guard({
+        step: shift,
+        automatic: { ...automatic, now: T + 31_000 },
+        fencingRecord: { active: FROM, epoch: 3, history: recent },
+      }),
+      reason: undefined,
+    },
+    {
+      case: "a record without history (old, or seeded by a person)",
+      input: guard({ step: shift, automatic, fencingRecord: { active: FROM, epoch: 3 } }),
+      reason: undefined,
+    },
+    {
+      case: "a person's run (no automatic dampening passed)",
+      input: guard({ step: shift, fencingRecord: { active: FROM, epoch: 3, history: recent } }),
+      reason: undefined,
+    },
+    {
+      case: "this run's own epoch, resuming after a crash",
+      input: guard({
+        step: shift,
+        automatic,
+        fencingRecord: { active: TO, epoch: 4, run: "mine", history: { ...recent, since: T + 9000 } },
+      }),
+      reason: undefined,
+    },
+  ])("$case", ({ input, reason }) => {
+    const refusal = boundedFlapping(input);
+    expect(refusal?.reason).toBe(reason);
+    if (reason !== undefined) expect(refusal?.invariant).toBe("BoundedFlapping");
   });
 });
 

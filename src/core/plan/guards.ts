@@ -6,12 +6,14 @@
  * Event: an override is allowed, a silent one is not.
  */
 import type { FailoverRunSpec } from "../../crds/generated/failoverruns.js";
+import { automaticMoveRefusal, type MoveRefusalReason } from "../dampening/transition-log.js";
+import type { PenaltyConfig } from "../dampening/flap-penalty.js";
 import type { FencingRecord } from "./fencing.js";
 import { GuardReason } from "./reasons.js";
 import { isPromotion, movesTraffic, writerTarget, type Binding, type BoundStep, type Route53Step } from "./steps.js";
 
 /** The invariants an override may name (FailoverRun spec.override.invariants). */
-export type Invariant = "NeverZero" | "Fencing";
+export type Invariant = "NeverZero" | "Fencing" | "BoundedFlapping";
 
 export interface Refusal {
   reason: GuardReason;
@@ -36,6 +38,8 @@ export interface GuardInput {
   /** The fencing record as read before acting; undefined when it does not exist or could not be read. */
   fencingRecord?: FencingRecord;
   dryRun?: boolean;
+  /** Set for an automatic run only: the dampening its traffic step must respect at the compare-and-swap itself. */
+  automatic?: { run: string; holdDownSeconds: number; penalty: PenaltyConfig; now: number };
 }
 
 export type Guard = (input: GuardInput) => Refusal | undefined;
@@ -159,8 +163,38 @@ export const fencingSource: Guard = ({ step, binding, fencingRecord, dryRun }) =
   };
 };
 
+const dampeningReasons: Record<MoveRefusalReason, GuardReason> = {
+  HoldDown: GuardReason.HoldDownNotElapsed,
+  FlapSuppressed: GuardReason.FlapSuppressed,
+  MoveInProgress: GuardReason.MoveInProgress,
+};
+
+/**
+ * Invariant 5 at the compare-and-swap: the decision rested on a cached record, seconds old, and another region's
+ * controller may have moved since; the record this step is about to swap is the one that tells. Only automatic runs:
+ * a person's run may skip hold-down (it is still recorded in the same history). This run's own epoch (a resume) is
+ * never held against it.
+ */
+export const boundedFlapping: Guard = ({ step, fencingRecord, dryRun, automatic }) => {
+  if (!movesTraffic(step) || dryRun === true || automatic === undefined) return undefined;
+  const refusal = automaticMoveRefusal({ record: fencingRecord, ...automatic });
+  if (refusal === undefined) return undefined;
+  return {
+    reason: dampeningReasons[refusal.reason],
+    invariant: "BoundedFlapping",
+    step: step.name,
+    message: `Step ${step.name} would make an automatic transition, but ${refusal.message}. Nothing was changed.`,
+  };
+};
+
 /** Every step guard, in the order their refusals are reported. */
-export const stepGuards: readonly Guard[] = [neverZeroWeights, noWriterLeft, fencingEpoch, fencingSource];
+export const stepGuards: readonly Guard[] = [
+  neverZeroWeights,
+  noWriterLeft,
+  fencingEpoch,
+  fencingSource,
+  boundedFlapping,
+];
 
 /**
  * Static part of "no writer left", for a whole plan before a run starts: every promotion must pass noWriterLeft on

@@ -54,6 +54,15 @@ export const GuardReason = {
    * (invariant 1).
    */
   LostFencingRace: "LostFencingRace",
+  /**
+   * An automatic run's traffic step found, in the fencing record it was about to swap, a transition less than
+   * holdDownSeconds ago — made by any controller (invariant 5).
+   */
+  HoldDownNotElapsed: "HoldDownNotElapsed",
+  /** An automatic run's traffic step found the policy's transitions flap-suppressed in the fencing record (invariant 5). */
+  FlapSuppressed: "FlapSuppressed",
+  /** An automatic run's traffic step found another run's move still in progress in the fencing record (invariant 5). */
+  MoveInProgress: "MoveInProgress",
 } as const;
 export type GuardReason = (typeof GuardReason)[keyof typeof GuardReason];
 

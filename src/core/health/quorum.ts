@@ -1,0 +1,44 @@
+/**
+ * Whether the quorum can be reached at all (invariant 3: an unreachable quorum is a configuration error, reported,
+ * never a silent "Healthy" or a region that can never fail over). Every region's controller probes every signal that
+ * is not a Route53 health check, so each region with such a signal has one observer per region of the policy; a
+ * route53HealthCheck signal adds Route53's checkers as one more.
+ */
+import type { ResolvedPolicy } from "../policy.js";
+import { ROUTE53_OBSERVER } from "./signal-health.js";
+
+export interface QuorumProblem {
+  /** The spec field to change. */
+  field: "spec.regionUnhealthyWhen.quorum";
+  message: string;
+}
+
+/** The observers that can ever judge `region`, whether or not they are heard from now. */
+export function possibleObservers(policy: ResolvedPolicy, region: string): string[] {
+  const own = policy.signals.filter((s) => s.region === region);
+  const observers: string[] = [];
+  if (own.some((s) => s.route53HealthCheck === undefined)) {
+    observers.push(...policy.regions.map((r) => `controller/${r.name}`));
+  }
+  if (own.some((s) => s.route53HealthCheck !== undefined)) observers.push(ROUTE53_OBSERVER);
+  return observers;
+}
+
+export function unreachableQuorum(policy: ResolvedPolicy): QuorumProblem | undefined {
+  const quorum = Math.max(1, policy.regionUnhealthyWhen.quorum);
+  for (const region of policy.regions) {
+    const observers = possibleObservers(policy, region.name);
+    if (observers.length >= quorum) continue;
+    const who =
+      observers.length === 0
+        ? "no signal observes it"
+        : `only ${observers.length} observer${observers.length === 1 ? "" : "s"} can judge it (${observers.join(", ")})`;
+    return {
+      field: "spec.regionUnhealthyWhen.quorum",
+      message:
+        `spec.regionUnhealthyWhen.quorum is ${quorum}, but for region ${region.name} ${who}: it could never be judged ` +
+        `Unhealthy or Healthy. Lower the quorum, or add signals (a route53HealthCheck adds Route53's checkers as an observer).`,
+    };
+  }
+  return undefined;
+}
