@@ -39,7 +39,7 @@ describe("resolvePolicy", () => {
         { name: "api-http", region: "use1" },
         { name: "r53", region: "use1", route53HealthCheck: { healthCheckId: "0123abcd" } },
       ],
-      regionUnhealthyWhen: { failingSignals: 1, quorum: 1 },
+      regionUnhealthyWhen: { failingSignals: 1, quorum: 2 },
       dampening: {
         failureThreshold: 3,
         successThreshold: 5,
@@ -59,11 +59,11 @@ describe("resolvePolicy", () => {
   it("keeps what the spec sets", () => {
     const p = resolvePolicy({
       ...minimal,
-      regionUnhealthyWhen: { quorum: 2 },
+      regionUnhealthyWhen: { quorum: 3 },
       dampening: { failureThreshold: 1, flapPenalty: { reuseBelow: 0 } },
       automation: { mode: "Paused", failback: "Automatic" },
     });
-    expect(p.regionUnhealthyWhen).toEqual({ failingSignals: 1, quorum: 2 });
+    expect(p.regionUnhealthyWhen).toEqual({ failingSignals: 1, quorum: 3 });
     expect(p.dampening).toMatchObject({ failureThreshold: 1, successThreshold: 5, flapPenalty: { reuseBelow: 0 } });
     expect(p.automation).toEqual({ mode: "Paused", failback: "Automatic" });
   });

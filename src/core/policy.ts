@@ -36,7 +36,7 @@ export interface ResolvedPolicy {
 /** The CRD's defaults (src/crds/regionpolicies.yaml); a unit test checks the two agree. */
 export const policyDefaults = {
   role: "secondary",
-  regionUnhealthyWhen: { failingSignals: 1, quorum: 1 },
+  regionUnhealthyWhen: { failingSignals: 1, quorum: 2 },
   dampening: { failureThreshold: 3, successThreshold: 5, holdDownSeconds: 600 },
   flapPenalty: {
     perTransition: 1000,

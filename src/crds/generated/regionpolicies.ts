@@ -181,15 +181,15 @@ export interface RegionPolicySpecSignalWorkload {
   minAvailable?: number;
 }
 /**
- * When a region counts as unhealthy for failover. Both conditions must hold, so a controller cut off from a region does not move traffic on its own view alone.
+ * How a region is judged. Every region's controller observes every region (and publishes what it sees in its own cluster's status.view), and Route53's health checkers are one more observer. Each observer judges each region from its own signals; the region is Unhealthy (a failover source) only when a quorum of observers condemns it, and Healthy (a failover or failback target) only when a quorum finds it Healthy. An observer that cannot be heard from is absent, not failing.
  */
 export interface RegionPolicySpecRegionUnhealthyWhen {
   /**
-   * How many of the region's signals must be failing (after dampening), counted over all observers together, before the region is Unhealthy (default 1).
+   * How many of its signals of the region must be failing (after dampening) for one observer to condemn the region; an observer with fewer signals of the region condemns it when all of them fail (default 1).
    */
   failingSignals?: number;
   /**
-   * How many distinct observers those failing signals must come from (default 1). Each region's controller is one observer and Route53's health checkers are one more; 2 means, for example, the local probe and Route53's own health check must agree.
+   * How many distinct observers must agree, both to condemn a region and to find it Healthy (default 2). Each region's controller is one observer of every region (for the signals that are not Route53 health checks) and Route53's checkers are one more. The default means no single observer's word moves the writer; a quorum more observers than can exist makes the policy Ready=False (QuorumUnreachable).
    */
   quorum?: number;
 }
@@ -246,7 +246,7 @@ export interface RegionPolicySpecAutomation {
   mode?: "Automatic" | "Manual" | "Paused";
   failoverPlanRef?: RegionPolicySpecAutomationFailoverPlanRef;
   /**
-   * Whether to move back to the primary region automatically once it is healthy again (after successThreshold and holdDownSeconds), or only when a person starts a run. Default Manual.
+   * Whether to move back to the primary region automatically once a quorum finds it healthy again (after successThreshold, and holdDownSeconds after the last transition of any controller, as the fencing record says; never while a move is in progress), or only when a person starts a run. Default Manual.
    */
   failback?: "Automatic" | "Manual";
 }
@@ -317,6 +317,11 @@ export interface RegionPolicyStatus {
    * @maxItems 16
    */
   regions?: RegionPolicyStatusRegion[];
+  view?: RegionPolicyStatusView;
+  /**
+   * The epoch at which this cluster's controller applied the plan's roleState.active (the region won that epoch and its run had finished): the active role state is applied once per epoch, and only after the run that won it.
+   */
+  activeRoleStateEpoch?: number;
   /**
    * Dampening state of every signal as this controller sees it, kept in status so that a new leader continues counting where the old one stopped.
    *
@@ -324,7 +329,7 @@ export interface RegionPolicyStatus {
    */
   signals?: RegionPolicyStatusSignal[];
   /**
-   * When the controller last started an automatic failover or failback. No other automatic transition starts before holdDownSeconds have passed since.
+   * When this controller last started an automatic failover or failback. With fencing, hold-down counts from the fencing record's last transition (whichever controller made it), or from this time when it is later.
    */
   lastAutomaticTransitionTime?: string;
   lastDecision?: RegionPolicyStatusLastDecision;
@@ -379,6 +384,62 @@ export interface RegionPolicyStatusRegion {
    * The last health that was not Unknown. A flap is judged against it, so an Unknown interlude (a restart, a new signal) neither hides nor invents a flap.
    */
   lastKnownHealth?: "Healthy" | "Unhealthy";
+  /**
+   * The observers that find the region Unhealthy (controller/<region> or route53).
+   *
+   * @maxItems 17
+   *
+   * Items: An observer.
+   */
+  failingObservers?: string[];
+  /**
+   * The observers that find the region Healthy.
+   *
+   * @maxItems 17
+   *
+   * Items: An observer.
+   */
+  healthyObservers?: string[];
+}
+/**
+ * What this cluster's controller alone observes of every region, from its own probes: the view its peers in the other regions read and count as one observer.
+ */
+export interface RegionPolicyStatusView {
+  /**
+   * controller/<this region>.
+   */
+  observer: string;
+  /**
+   * When the view was last judged; peers count a view older than 150 s as absent.
+   */
+  time: string;
+  /**
+   * This observer's judgement of each region.
+   *
+   * @maxItems 16
+   */
+  regions?: RegionPolicyStatusViewRegion[];
+}
+/**
+ * One region as this observer sees it.
+ */
+export interface RegionPolicyStatusViewRegion {
+  /**
+   * The region name from spec.regions.
+   */
+  name: string;
+  /**
+   * Healthy, Unhealthy or Unknown, from this observer's signals only.
+   */
+  health: "Healthy" | "Unhealthy" | "Unknown";
+  /**
+   * This observer's failing signals of the region.
+   *
+   * @maxItems 64
+   *
+   * Items: A signal name.
+   */
+  failingSignals?: string[];
 }
 /**
  * One signal's dampened health.
