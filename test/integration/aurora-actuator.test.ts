@@ -31,7 +31,7 @@ const options = (overrides: Partial<PromotionOptions> = {}): PromotionOptions =>
   allowDataLoss: false,
   beforeCall: (mode) => {
     journal.push(`calling ${mode}`);
-    return Promise.resolve();
+    return Promise.resolve(undefined);
   },
   ...overrides,
 });
@@ -45,6 +45,7 @@ async function promote(rds: RDSClient, target: string, opts: PromotionOptions) {
       ...(called ? { alreadyCalled: called } : {}),
     });
     if (progress.type === "done") return { writer: progress.writer, ...(called ? { called } : {}) };
+    if (progress.type === "refused") throw new Error(progress.message);
     called = progress.called ?? called;
     await sleep(100);
   }

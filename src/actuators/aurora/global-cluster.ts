@@ -97,12 +97,17 @@ export interface PromotionOptions {
   allowDataLoss: boolean;
   /** the call an earlier look of this same attempt already made (from the journal): never made twice */
   alreadyCalled?: PromotionMode;
-  /** runs just before the one non-idempotent call (e.g. to record the replication lag it will give up) */
-  beforeCall?: (mode: PromotionMode) => Promise<void>;
+  /**
+   * Runs just before the one non-idempotent call (e.g. to record the replication lag it will give up); a refusal it
+   * returns stops the call (the data-loss gate).
+   */
+  beforeCall?: (mode: PromotionMode) => Promise<{ refused: string; message: string } | undefined>;
 }
 
 export type PromotionProgress =
-  { type: "done"; writer: string } | { type: "underWay"; reason: string; called?: PromotionMode };
+  | { type: "done"; writer: string }
+  | { type: "underWay"; reason: string; called?: PromotionMode }
+  | { type: "refused"; reason: string; message: string };
 
 /**
  * One look at the promotion, for a caller that polls (the FailoverRun controller requeues rather than holding a
@@ -129,7 +134,10 @@ export async function advancePromotion(
         // Accepted, but not visible yet: a second call could start a second promotion, so only wait.
         return { type: "underWay", reason: `the ${options.alreadyCalled} call was accepted; waiting for it to show` };
       }
-      await options.beforeCall?.(action.mode);
+      {
+        const refusal = await options.beforeCall?.(action.mode);
+        if (refusal) return { type: "refused", reason: refusal.refused, message: refusal.message };
+      }
       await startPromotion(rds, identifier, targetArn, action.mode);
       return { type: "underWay", reason: `${action.mode} started`, called: action.mode };
   }

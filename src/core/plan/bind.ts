@@ -133,6 +133,7 @@ export function bindStep(spec: FailoverPlanSpecStep, binding: Binding): StepBind
         globalClusterIdentifier: a.globalClusterIdentifier,
         members: defined(a.members),
         mode: a.mode ?? stepDefaults.auroraMode,
+        dataLossGate: a.dataLossGate ?? "Enforce",
         target: binding.to,
         source: binding.from,
       },

@@ -13,7 +13,7 @@ import { GuardReason } from "./reasons.js";
 import { isPromotion, movesTraffic, writerTarget, type Binding, type BoundStep, type Route53Step } from "./steps.js";
 
 /** The invariants an override may name (FailoverRun spec.override.invariants). */
-export type Invariant = "NeverZero" | "Fencing" | "BoundedFlapping";
+export type Invariant = "NeverZero" | "Fencing" | "DataLoss" | "BoundedFlapping";
 
 export interface Refusal {
   reason: GuardReason;

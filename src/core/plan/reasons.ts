@@ -63,6 +63,10 @@ export const GuardReason = {
   FlapSuppressed: "FlapSuppressed",
   /** An automatic run's traffic step found another run's move still in progress in the fencing record (invariant 5). */
   MoveInProgress: "MoveInProgress",
+  /** A promotion with data loss found the replication lag measured just before it beyond objectives.rpoSeconds (invariant 7). */
+  RpoExceeded: "RpoExceeded",
+  /** A promotion with data loss could not measure the replication lag, so it cannot be shown within the RPO (invariant 7). */
+  RpoUnknown: "RpoUnknown",
 } as const;
 export type GuardReason = (typeof GuardReason)[keyof typeof GuardReason];
 

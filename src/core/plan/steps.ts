@@ -83,6 +83,8 @@ export interface AuroraGlobalStep extends StepCommon {
     /** Region name → ARN of that region's cluster in the global cluster. */
     members: Record<string, string>;
     mode: "SwitchoverOnly" | "Auto";
+    /** Whether a failover with data loss must stay within the RPO objective (data-loss.ts). */
+    dataLossGate: "Enforce" | "Off";
     /** The region whose cluster becomes the writer: always the run's `to` (the CRD says so). */
     target: string;
     /** The region the writer moves away from: the run's `from`. */
@@ -92,7 +94,13 @@ export interface AuroraGlobalStep extends StepCommon {
 
 export interface RdsPromoteReplicaStep extends StepCommon {
   kind: "rdsPromoteReplica";
-  rdsPromoteReplica: { region: string; dbInstanceIdentifier?: string; dbClusterIdentifier?: string };
+  rdsPromoteReplica: {
+    region: string;
+    dbInstanceIdentifier?: string;
+    dbClusterIdentifier?: string;
+    /** Whether the promotion must stay within the RPO objective (data-loss.ts); default Enforce. */
+    dataLossGate?: "Enforce" | "Off";
+  };
 }
 
 export interface ScaleStep extends StepCommon {

@@ -51,6 +51,7 @@ export function step(kind: StepKind, name: string = kind, mods: Partial<Common> 
           globalClusterIdentifier: "checkout",
           members: { [FROM]: "arn:aws:rds:us-east-1:1:cluster:a", [TO]: "arn:aws:rds:eu-west-1:1:cluster:b" },
           mode: "SwitchoverOnly",
+          dataLossGate: "Enforce",
           target: TO,
           source: FROM,
         },

@@ -177,6 +177,10 @@ export interface FailoverPlanSpecStepAuroraGlobal {
    * SwitchoverOnly: always use SwitchoverGlobalCluster (no data loss; needs the source region healthy, otherwise the step fails). Auto: switchover when the source is healthy, FailoverGlobalCluster with AllowDataLoss when it is not (RPO is the replication lag). Default SwitchoverOnly.
    */
   mode?: "SwitchoverOnly" | "Auto";
+  /**
+   * Enforce: a failover with data loss is made only when the replication lag measured just before it is within the RegionPolicy's objectives.rpoSeconds (a lag that cannot be measured is refused, journaled with what was seen). Off: no such check. Default Enforce; without an RPO objective there is nothing to enforce.
+   */
+  dataLossGate?: "Enforce" | "Off";
 }
 /**
  * Promote a cross-region RDS read replica (instance or cluster) in a region to a standalone writer. Irreversible: the old source does not become a replica again.
@@ -194,6 +198,10 @@ export interface FailoverPlanSpecStepRdsPromoteReplica {
    * Identifier of the replica DB cluster (PromoteReadReplicaDBCluster).
    */
   dbClusterIdentifier?: string;
+  /**
+   * Enforce: promote only when the replica's lag measured just before (CloudWatch ReplicaLag, or AuroraBinlogReplicaLag for a cluster) is within the RegionPolicy's objectives.rpoSeconds; a lag that cannot be measured is refused, journaled with what was seen. Off: no such check. Default Enforce; without an RPO objective there is nothing to enforce.
+   */
+  dataLossGate?: "Enforce" | "Off";
 }
 /**
  * Set the replica count of a Deployment in a region's cluster.

@@ -84,14 +84,14 @@ export interface FailoverRunSpecOverride {
    */
   reason: string;
   /**
-   * The invariants this run may break: NeverZero (a step may leave every region at weight 0 or no writer) and/or Fencing (act without winning the fencing epoch).
+   * The invariants this run may break: NeverZero (a step may leave every region at weight 0 or no writer), Fencing (act without winning the fencing epoch) and/or DataLoss (promote with data loss although the replication lag is beyond, or not known to be within, the RPO objective).
    *
    * @minItems 1
-   * @maxItems 2
+   * @maxItems 3
    *
    * Items: An invariant name.
    */
-  invariants: ("NeverZero" | "Fencing")[];
+  invariants: ("NeverZero" | "Fencing" | "DataLoss")[];
 }
 /**
  * Drill settings, set by the DrillSchedule that created this run (trigger Drill).

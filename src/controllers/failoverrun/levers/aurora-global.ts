@@ -11,11 +11,13 @@ import {
 } from "../../../actuators/aurora/global-cluster.js";
 import { replicationLagSeconds, replicationLagSource } from "../../../actuators/aurora/replication-lag.js";
 import { readFence } from "../../../actuators/route53/fencing-record.js";
+import { dataLossRefusal } from "../../../core/plan/data-loss.js";
 import { entryFor } from "../../../core/plan/journal.js";
 import { guardStep } from "../../../core/plan/guards.js";
 import {
   awsRegionOf,
   fencingOf,
+  overridesDataLoss,
   type Json,
   type Lever,
   type LeverContext,
@@ -102,9 +104,25 @@ export function auroraGlobalLever(deps: LeverDeps): Lever<AuroraStep> {
         allowDataLoss: mode === "Auto",
         ...(before.called ? { alreadyCalled: before.called } : {}),
         beforeCall: async (call) => {
-          rpo = call === "switchover" ? { seconds: 0, source: "SwitchoverGlobalCluster (no data loss)" } : await lag();
+          if (call === "switchover") {
+            rpo = { seconds: 0, source: "SwitchoverGlobalCluster (no data loss)" };
+            return undefined;
+          }
+          rpo = await lag();
+          const refusal = dataLossRefusal({
+            ...(typeof rpo?.seconds === "number" ? { lagSeconds: rpo.seconds } : {}),
+            ...(ctx.policy.spec.objectives?.rpoSeconds === undefined
+              ? {}
+              : { rpoSeconds: ctx.policy.spec.objectives.rpoSeconds }),
+            gate: step.auroraGlobal.dataLossGate,
+            overridden: overridesDataLoss(ctx),
+          });
+          return refusal && { refused: refusal.reason, message: refusal.message };
         },
       });
+      if (progress.type === "refused") {
+        return { type: "Refused", reason: progress.reason, message: progress.message, intent: { rpo: rpo ?? null } };
+      }
       const called = progress.type === "underWay" && progress.called ? progress.called : before.called;
       const observed: Json = { sourceHealthy, called: called ?? null, ...(rpo ? { rpo } : {}) };
       return progress.type === "done"

@@ -89,3 +89,9 @@ export function attemptOf(ctx: LeverContext, step: string): number {
 }
 
 export const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** A person's run that names DataLoss in its override (the CRD allows an override on Manual runs only). */
+export function overridesDataLoss(ctx: LeverContext): boolean {
+  const override = ctx.run.spec.override;
+  return (ctx.run.spec.trigger ?? "Manual") === "Manual" && (override?.invariants ?? []).includes("DataLoss");
+}

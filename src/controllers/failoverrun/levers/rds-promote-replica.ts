@@ -10,10 +10,20 @@ import {
   startReplicaPromotion,
   type ReplicaTarget,
 } from "../../../actuators/rds/read-replica.js";
+import { replicaLagSeconds, replicaLagSource } from "../../../actuators/aurora/replication-lag.js";
 import { readFence } from "../../../actuators/route53/fencing-record.js";
+import { dataLossRefusal } from "../../../core/plan/data-loss.js";
 import { entryFor } from "../../../core/plan/journal.js";
 import { guardStep } from "../../../core/plan/guards.js";
-import { awsRegionOf, fencingOf, type Lever, type LeverContext, type LeverDeps, type StepOf } from "./lever.js";
+import {
+  awsRegionOf,
+  fencingOf,
+  overridesDataLoss,
+  type Lever,
+  type LeverContext,
+  type LeverDeps,
+  type StepOf,
+} from "./lever.js";
 
 type ReplicaStep = StepOf<"rdsPromoteReplica">;
 
@@ -43,6 +53,15 @@ export function rdsPromoteReplicaLever(deps: LeverDeps): Lever<ReplicaStep> {
   };
   const rdsOf = (step: ReplicaStep, ctx: LeverContext) =>
     deps.rds(awsRegionOf(ctx.policy, step.rdsPromoteReplica.region));
+  /** The replica's lag, or undefined when CloudWatch cannot tell (then the gate, where it applies, refuses). */
+  const replicaLag = async (step: ReplicaStep, ctx: LeverContext, target: ReplicaTarget) => {
+    try {
+      const region = awsRegionOf(ctx.policy, step.rdsPromoteReplica.region);
+      return await replicaLagSeconds(deps.cloudwatch(region), target, new Date(deps.now()));
+    } catch {
+      return undefined;
+    }
+  };
 
   return {
     async prepare(step, ctx) {
@@ -89,6 +108,18 @@ export function rdsPromoteReplicaLever(deps: LeverDeps): Lever<ReplicaStep> {
       // Time may have passed since prepare (a resumed step): the epoch must still be this run's at the call itself.
       const verdict = await guard(step, ctx, true);
       if (verdict.refusal) return { type: "Refused", reason: verdict.refusal.reason, message: verdict.refusal.message };
+      // A replica is asynchronous: whatever it has not applied yet is lost with the old source (invariant 7).
+      const lag = await replicaLag(step, ctx, target);
+      const gate = dataLossRefusal({
+        ...(lag === undefined ? {} : { lagSeconds: lag }),
+        ...(ctx.policy.spec.objectives?.rpoSeconds === undefined
+          ? {}
+          : { rpoSeconds: ctx.policy.spec.objectives.rpoSeconds }),
+        gate: step.rdsPromoteReplica.dataLossGate ?? "Enforce",
+        overridden: overridesDataLoss(ctx),
+      });
+      const rpo = { seconds: lag ?? null, source: replicaLagSource(target.kind) };
+      if (gate) return { type: "Refused", reason: gate.reason, message: gate.message, intent: { rpo } };
       const answer = await startReplicaPromotion(rds, target);
       return answer === "called"
         ? { type: "InProgress", observed: { ...observed, called: call }, message: `${call} accepted` }
