@@ -156,7 +156,8 @@ export const todayLogic: ControllerLogic<TodayStatus> = {
     const primary = policy.regions.find((r) => r.role === "primary")?.name ?? policy.regions[0]?.name ?? "";
     const activeRegion = record?.active ?? stored?.activeRegion ?? primary;
     const epoch = record?.epoch ?? stored?.epoch ?? 0;
-    const observed: ObservedSample[] = samples.map((s) => ({ signal: s.signal, region: s.region, ok: s.ok, at: s.at }));
+    // A SimSample is an ObservedSample (signal, region, ok, at): the collectors' samples go in as they are.
+    const observed: readonly ObservedSample[] = samples;
     const evaluation = evaluatePolicy(resolvedPolicy, stored?.state, observed, {
       activeRegion,
       runInProgress: inProgress(runs),

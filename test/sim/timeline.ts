@@ -46,7 +46,7 @@ export function describeScenario(s: Scenario): string[] {
 const idle = /^decides Stay \((ActiveHealthy|PrimaryNotHealthy|ActiveUnknown)\)/;
 
 export interface TimelineOptions {
-  /** Drop the controllers' idle decisions (the noisiest lines). */
+  /** Drop the controllers' idle decisions (the noisiest lines) after each one's first. */
   brief?: boolean;
   /** At most this many lines of events. */
   maxLines?: number;
@@ -54,7 +54,14 @@ export interface TimelineOptions {
 
 export function formatTimeline(h: History, violation?: Violation, options: TimelineOptions = {}): string {
   const out = ["Scenario:", ...describeScenario(h.scenario).map((l) => `  ${l}`), "Timeline:"];
-  const entries = h.timeline.filter((e) => !options.brief || !idle.test(e.what));
+  // A controller's first decision stays even when idle: "Stay (ActiveHealthy)" about a dead region is the finding.
+  const decided = new Set<string>();
+  const entries = h.timeline.filter((e) => {
+    if (!options.brief || !idle.test(e.what)) return true;
+    const first = !decided.has(e.actor);
+    decided.add(e.actor);
+    return first;
+  });
   const actorWidth = Math.max(8, ...entries.map((e) => e.actor.length));
   let marked = false;
   const lines: string[] = [];

@@ -6,7 +6,7 @@
  */
 import { EventQueue } from "./event-queue.js";
 import type { History, RunRecord, TimelineEntry } from "./history.js";
-import type { AnyLogic, PeerRead, ReconcileOutput, RunView, SimSample } from "./logic.js";
+import type { AnyLogic, ControllerReport, PeerRead, ReconcileOutput, RunView, SimSample } from "./logic.js";
 import { planSteps, type StepName } from "./plan.js";
 import { controllerOf, ROUTE53, type Scenario } from "./scenario.js";
 import { buildViews, isUp, lineOf, type ViewLine } from "./views.js";
@@ -32,7 +32,7 @@ interface Controller {
   stored: unknown;
   cache?: { value: string | undefined; at: number };
   peers: Map<string, PeerRead<unknown>>;
-  lastReport?: string;
+  lastReport?: ControllerReport;
   lastDecision?: string;
   /** Its own view of every region, for its http probes and its peer reads. */
   sees: Map<string, ViewLine>;
@@ -261,17 +261,19 @@ export function simulate(logic: AnyLogic, scenario: Scenario): History {
     if (run.phase === "Running") nextStep(run, at, 0);
   };
 
+  const noLine: ViewLine = { flips: [] };
+  const noRuns: RunView[] = [];
   const reconcile = (c: Controller, at: number) => {
     const samples: SimSample[] = [];
     for (const r of regions) {
-      samples.push({ signal: "http", region: r, ok: isUp(c.sees.get(r) ?? { flips: [] }, at), at: abs(at) });
+      samples.push({ signal: "http", region: r, ok: isUp(c.sees.get(r) ?? noLine, at), at: abs(at) });
       if (policy.route53Signals) {
-        samples.push({ signal: "route53", region: r, ok: isUp(route53Lines.get(r) ?? { flips: [] }, at), at: abs(at) });
+        samples.push({ signal: "route53", region: r, ok: isUp(route53Lines.get(r) ?? noLine, at), at: abs(at) });
       }
     }
     if (!c.cache || at - c.cache.at >= timing.cacheMs) c.cache = { value: record, at };
     for (const r of regions) {
-      if (r === c.region || !isUp(c.sees.get(r) ?? { flips: [] }, at)) continue;
+      if (r === c.region || !isUp(c.sees.get(r) ?? noLine, at)) continue;
       const seen = c.peers.get(r);
       if (!seen || abs(at) - seen.readAt >= timing.peerLagMs) {
         c.peers.set(r, { region: r, stored: controller(r).stored, readAt: abs(at) });
@@ -284,7 +286,7 @@ export function simulate(logic: AnyLogic, scenario: Scenario): History {
       stored: c.stored,
       samples,
       record: c.cache.value,
-      runs: runs.filter((run) => run.cluster === c.region).map(viewOf),
+      runs: runs.length === 0 ? noRuns : runs.filter((run) => run.cluster === c.region).map(viewOf),
       peers: [...c.peers.values()],
     }) as ReconcileOutput<unknown>;
     c.stored = out.stored;
@@ -294,9 +296,8 @@ export function simulate(logic: AnyLogic, scenario: Scenario): History {
       if (run) finish(run, at, "Failed", "NotExecutable");
     }
     if (out.startRun) createRun(c.region, out.startRun, at);
-    const report = `${out.report.decision}|${out.report.suppressed}|${out.report.configError}|${Object.values(out.report.health).join()}`;
-    if (report !== c.lastReport) {
-      c.lastReport = report;
+    if (!sameReport(c.lastReport, out.report)) {
+      c.lastReport = out.report;
       history.reports.push({ at, region: c.region, report: out.report });
       if (out.report.decision !== c.lastDecision) {
         c.lastDecision = out.report.decision;
@@ -399,6 +400,12 @@ export function simulate(logic: AnyLogic, scenario: Scenario): History {
     history.runs.push(run);
     log(at, `cluster/${stray.cluster}`, `a stray run ${run.name} (${stray.from}→${stray.to}) appears`);
   }
+}
+
+function sameReport(a: ControllerReport | undefined, b: ControllerReport): boolean {
+  if (!a || a.decision !== b.decision || a.suppressed !== b.suppressed || a.configError !== b.configError) return false;
+  for (const region in b.health) if (a.health[region] !== b.health[region]) return false;
+  return true;
 }
 
 /** The views' changes, for the timeline: what each observer started or stopped seeing. */
