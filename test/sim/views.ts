@@ -14,17 +14,6 @@ export interface Views {
   lines: Map<string, Map<string, ViewLine>>;
 }
 
-/** Maximal stretches [from, to) in which a line is down, within [0, end). */
-export function downStretches(line: ViewLine, end: number): [number, number][] {
-  const result: [number, number][] = [];
-  for (let i = 0; i < line.flips.length; i += 2) {
-    const from = line.flips[i] ?? end;
-    const to = line.flips[i + 1] ?? end;
-    if (from < end) result.push([from, Math.min(to, end)]);
-  }
-  return result;
-}
-
 function fromStretches(stretches: [number, number][]): ViewLine {
   const sorted = stretches.filter(([a, b]) => b > a).sort((x, y) => x[0] - y[0]);
   const merged: [number, number][] = [];
