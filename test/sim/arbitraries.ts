@@ -1,0 +1,183 @@
+/**
+ * fast-check generators of scenarios: a general one (any views, flapping, partitions, crashes, timings), and narrower
+ * families that put each of issue 9's measured situations within a few shrinks. Times are whole tenths of a second so
+ * that shrunk timelines read well.
+ */
+import fc from "fast-check";
+import type { SimPolicy } from "./logic.js";
+import {
+  controllerOf,
+  ROUTE53,
+  type Crash,
+  type Outage,
+  type Scenario,
+  type Timing,
+  type ViewOverride,
+} from "./scenario.js";
+
+const NAMES = ["a", "b", "c"] as const;
+
+const ms = (min: number, max: number) => fc.integer({ min: min * 10, max: max * 10 }).map((x) => x * 100);
+
+export interface PolicyOptions {
+  regions: number;
+  quorum?: fc.Arbitrary<number | undefined>;
+  route53Signals?: fc.Arbitrary<boolean>;
+  failback?: fc.Arbitrary<"Automatic" | "Manual">;
+}
+
+export function policyArb(o: PolicyOptions): fc.Arbitrary<SimPolicy> {
+  const regions = NAMES.slice(0, o.regions).map((name, i) => ({
+    name,
+    role: i === 0 ? ("primary" as const) : ("secondary" as const),
+  }));
+  return fc
+    .record({
+      route53Signals: o.route53Signals ?? fc.boolean(),
+      intervalSeconds: fc.constantFrom(1, 2),
+      failureThreshold: fc.integer({ min: 1, max: 3 }),
+      successThreshold: fc.integer({ min: 1, max: 3 }),
+      holdDownIntervals: fc.integer({ min: 3, max: 15 }),
+      quorum: o.quorum ?? fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
+      failback: o.failback ?? fc.constantFrom<"Automatic" | "Manual">("Automatic", "Automatic", "Manual"),
+      halfLifeSeconds: fc.integer({ min: 60, max: 600 }),
+      maxSuppressFactor: fc.integer({ min: 2, max: 4 }),
+    })
+    .map(({ halfLifeSeconds, maxSuppressFactor, quorum, holdDownIntervals, ...p }) => ({
+      regions,
+      ...p,
+      holdDownSeconds: holdDownIntervals * p.intervalSeconds,
+      ...(quorum !== undefined ? { quorum } : {}),
+      flapPenalty: {
+        perTransition: 1000,
+        halfLifeSeconds,
+        suppressAbove: 2000,
+        reuseBelow: 750,
+        maxSuppressSeconds: halfLifeSeconds * maxSuppressFactor,
+      },
+    }));
+}
+
+export function timingArb(regions: readonly string[], intervalSeconds: number): fc.Arbitrary<Timing> {
+  return fc.record({
+    phaseMs: fc.record(Object.fromEntries(regions.map((r) => [r, ms(0, intervalSeconds - 0.1)]))),
+    casLatencyMs: ms(0, 2),
+    freezeMs: ms(0, 2),
+    promotionMs: ms(1, 30),
+    waitMs: ms(0, 10),
+    approvalMs: fc.oneof(fc.constant(0), ms(5, 60)),
+    cacheMs: fc.constant(5000),
+    peerLagMs: ms(0, 3),
+  });
+}
+
+function outageArb(durationMs: number): fc.Arbitrary<Outage> {
+  return fc.record({
+    at: ms(0, durationMs / 1000),
+    downMs: ms(2, 60),
+    repeat: fc.integer({ min: 1, max: 6 }),
+    upMs: ms(2, 30),
+  });
+}
+
+function overrideArb(observers: readonly string[], regions: readonly string[], durationMs: number) {
+  return fc
+    .record({
+      observer: fc.constantFrom(...observers),
+      region: fc.constantFrom(...regions),
+      from: ms(0, durationMs / 1000),
+      lengthMs: ms(5, durationMs / 1000),
+      up: fc.boolean(),
+    })
+    .map(({ lengthMs, ...o }): ViewOverride => ({ ...o, to: o.from + lengthMs }));
+}
+
+function crashArb(regions: readonly string[], durationMs: number): fc.Arbitrary<Crash> {
+  return fc.record({ region: fc.constantFrom(...regions), at: ms(0, durationMs / 1000), downMs: ms(1, 40) });
+}
+
+/** Anything: views, flapping, partitions, crashes, stray runs, all timings. */
+export function scenarioArb(o: PolicyOptions): fc.Arbitrary<Scenario> {
+  return policyArb(o).chain((policy) => {
+    const regions = policy.regions.map((r) => r.name);
+    const observers = [...regions.map(controllerOf), ...(policy.route53Signals ? [ROUTE53] : [])];
+    // Sized in intervals, not seconds: a reconcile per interval per controller is what a scenario costs.
+    return fc.integer({ min: 30, max: 80 }).chain((intervals) => {
+      const seconds = intervals * policy.intervalSeconds;
+      const durationMs = seconds * 1000;
+      return fc.record({
+        policy: fc.constant(policy),
+        durationMs: fc.constant(durationMs),
+        outages: fc.record(
+          Object.fromEntries(regions.map((r) => [r, fc.array(outageArb(durationMs), { maxLength: 2 })])),
+        ),
+        overrides: fc.array(overrideArb(observers, regions, durationMs), { maxLength: 3 }),
+        crashes: fc.array(crashArb(regions, durationMs), { maxLength: 2 }),
+        timing: timingArb(regions, policy.intervalSeconds),
+        stray: fc.option(
+          fc.record({
+            cluster: fc.constantFrom(...regions),
+            from: fc.constant("a"),
+            to: fc.constant("x"),
+            at: ms(0, seconds),
+          }),
+          { nil: undefined, freq: 10 },
+        ),
+      });
+    });
+  });
+}
+
+export interface FixedViews {
+  /** Regions down for every observer from `at` to the end. */
+  down?: string[];
+  /** Observers that see `region` otherwise from `from` (default 5 s) to the end. */
+  odd?: { observers: string[]; region: string; up: boolean; from?: number }[];
+}
+
+/**
+ * Views fixed by the family (who sees what), everything else (policy, timings, duration) generated: issue 9's
+ * asymmetric views, where one observer alone condemns a region, or alone finds it healthy.
+ */
+export function fixedViewsArb(o: PolicyOptions & FixedViews): fc.Arbitrary<Scenario> {
+  return fc.tuple(scenarioArb(o), ms(0, 10)).map(([s, at]) => {
+    const scenario: Scenario = {
+      ...s,
+      outages: Object.fromEntries(
+        s.policy.regions.map((r) => [
+          r.name,
+          o.down?.includes(r.name) ? [{ at, downMs: s.durationMs, repeat: 1, upMs: 0 }] : [],
+        ]),
+      ),
+      overrides: (o.odd ?? []).flatMap(({ observers, region, up, from = 5000 }) =>
+        observers.map((observer) => ({ observer, region, from, to: s.durationMs, up })),
+      ),
+      crashes: [],
+    };
+    delete scenario.stray;
+    return scenario;
+  });
+}
+
+/** Region a flaps for every observer; nothing else goes wrong. */
+export function flappingArb(o: PolicyOptions): fc.Arbitrary<Scenario> {
+  return fc
+    .tuple(scenarioArb(o), ms(3, 20), ms(3, 20), fc.integer({ min: 4, max: 12 }))
+    .map(([s, downMs, upMs, repeat]) => ({
+      ...s,
+      outages: {
+        ...Object.fromEntries(s.policy.regions.map((r) => [r.name, []])),
+        a: [{ at: 5000, downMs, upMs, repeat }],
+      },
+      overrides: [],
+      crashes: [],
+      stray: undefined,
+    }));
+}
+
+/** Region a goes down for every observer and stays down: the plain outage every failover exists for. */
+export function cleanOutageArb(o: PolicyOptions & { stray?: boolean }): fc.Arbitrary<Scenario> {
+  const outage = fixedViewsArb({ ...o, down: ["a"] });
+  // A stray run in the failover target's cluster, there from the start (a dry run applied in the wrong cluster).
+  return o.stray ? outage.map((s) => ({ ...s, stray: { cluster: "b", from: "a", to: "x", at: 1000 } })) : outage;
+}

@@ -1,0 +1,408 @@
+/**
+ * The system's invariants (design section 5, issue 9) as checks over one history, across all controllers. Each
+ * returns the first violation it finds, or undefined. They judge what the world did (record changes, promotions, role
+ * state) against what the observers saw (the scenario's views), never against what a controller believed, so the
+ * same checks hold any logic to account.
+ *
+ * Where a check must say what an observer "saw", it is lenient by the dampening a correct controller needs (a
+ * threshold's worth of samples, a cached record, a peer's stale status): a check should fail on a wrong move, not on
+ * a right move made from information a few seconds old.
+ */
+import { initialPenalty, recordFlap, suppression } from "../../src/core/dampening/flap-penalty.js";
+import type { History, RunRecord } from "./history.js";
+import type { ControllerReport } from "./logic.js";
+import { observersOf, requiredQuorum, type Scenario } from "./scenario.js";
+import { buildViews, heldWithin, isUp, lineOf, type ViewLine, type Views } from "./views.js";
+
+export interface Violation {
+  property: PropertyName;
+  at: number;
+  message: string;
+}
+
+export type PropertyName =
+  | "holdDownAcrossControllers"
+  | "flappingReachesSuppression"
+  | "noMoveOverARunningMove"
+  | "dataLossNeedsQuorum"
+  | "targetHealthyByQuorum"
+  | "neverTwoWriters"
+  | "roleStateFollowsPlan"
+  | "everyEpochWonOnce"
+  | "promotionOnlyUnderWonEpoch"
+  | "failsOverWhenAllObserversAgree"
+  | "noSilentHealthy";
+
+type Check = (h: History, ctx: Context) => Violation | undefined;
+
+interface Context {
+  views: Views;
+  intervalMs: number;
+  /** How stale a correct controller's information may be: record cache, peer lag, a reconcile, a sample. */
+  slackMs: number;
+}
+
+const sec = (ms: number): string => `${(ms / 1000).toFixed(1)}s`;
+
+function context(scenario: Scenario): Context {
+  const intervalMs = scenario.policy.intervalSeconds * 1000;
+  return {
+    views: buildViews(scenario),
+    intervalMs,
+    slackMs: scenario.timing.cacheMs + scenario.timing.peerLagMs + 2 * intervalMs,
+  };
+}
+
+/** Invariant 5: automatic transitions, whichever controllers make them, are at least holdDownSeconds apart. */
+const holdDownAcrossControllers: Check = (h) => {
+  const holdDownMs = h.scenario.policy.holdDownSeconds * 1000;
+  for (let i = 1; i < h.transitions.length; i++) {
+    const [a, b] = [h.transitions[i - 1], h.transitions[i]];
+    if (a && b && b.at - a.at < holdDownMs) {
+      return {
+        property: "holdDownAcrossControllers",
+        at: b.at,
+        message: `epoch ${b.epoch} (${b.from}→${b.to}, ${b.run}) came ${sec(b.at - a.at)} after epoch ${a.epoch} (${a.run}); hold-down is ${sec(holdDownMs)}`,
+      };
+    }
+  }
+  return undefined;
+};
+
+/**
+ * Invariant 5: the flap penalty counts the system's transitions. Replaying them through the core's own penalty
+ * arithmetic gives when suppression is in force; no automatic transition may happen then.
+ */
+const flappingReachesSuppression: Check = (h) => {
+  const cfg = h.scenario.policy.flapPenalty;
+  let penalty = initialPenalty(0);
+  for (const t of h.transitions) {
+    const s = suppression(penalty, cfg, t.at);
+    if (s.suppressed) {
+      return {
+        property: "flappingReachesSuppression",
+        at: t.at,
+        message: `epoch ${t.epoch} (${t.from}→${t.to}) was taken while the system's ${h.transitions.indexOf(t)} earlier transitions had it suppressed until +${sec(s.until ?? 0)}`,
+      };
+    }
+    penalty = recordFlap(penalty, cfg, t.at);
+  }
+  return undefined;
+};
+
+/** "A move is in progress" is global: an epoch is taken only once the run that took the previous one has finished. */
+const noMoveOverARunningMove: Check = (h) => {
+  for (let i = 1; i < h.transitions.length; i++) {
+    const [a, b] = [h.transitions[i - 1], h.transitions[i]];
+    const previous = h.runs.find((r) => r.name === a?.run);
+    if (!a || !b || !previous) continue;
+    if (previous.finishedAt === undefined || previous.finishedAt > b.at) {
+      return {
+        property: "noMoveOverARunningMove",
+        at: b.at,
+        message: `${b.run} took epoch ${b.epoch} (${b.from}→${b.to}) while ${previous.name} (epoch ${a.epoch}) was still running`,
+      };
+    }
+  }
+  return undefined;
+};
+
+function observersSeeing(
+  h: History,
+  ctx: Context,
+  region: string,
+  up: boolean,
+  from: number,
+  to: number,
+  minMs: number,
+): string[] {
+  return observersOf(h.scenario.policy).filter((o) => heldWithin(lineOf(ctx.views, o, region), up, from, to, minMs));
+}
+
+function windowOf(run: RunRecord, ctx: Context, h: History): number {
+  const p = h.scenario.policy;
+  return Math.max(0, run.createdAt - (p.failureThreshold + p.successThreshold) * ctx.intervalMs - ctx.slackMs);
+}
+
+/** Invariants 3 and 7: a data-losing promotion only when a quorum of distinct observers condemned the source. */
+const dataLossNeedsQuorum: Check = (h, ctx) => {
+  const quorum = requiredQuorum(h.scenario.policy);
+  const minDown = (h.scenario.policy.failureThreshold - 1) * ctx.intervalMs;
+  for (const p of h.promotions) {
+    if (p.mode !== "failover") continue;
+    const run = h.runs.find((r) => r.name === p.run);
+    if (!run) continue;
+    const condemning = observersSeeing(h, ctx, p.from, false, windowOf(run, ctx, h), p.at, minDown);
+    if (condemning.length < quorum) {
+      return {
+        property: "dataLossNeedsQuorum",
+        at: p.at,
+        message: `${p.run} made a data-losing promotion of ${p.to} with only [${condemning.join(", ")}] seeing ${p.from} down; quorum is ${quorum}`,
+      };
+    }
+  }
+  return undefined;
+};
+
+/** Invariant 3: a failover or failback target is one a quorum of observers found Healthy. */
+const targetHealthyByQuorum: Check = (h, ctx) => {
+  const quorum = requiredQuorum(h.scenario.policy);
+  const minUp = (h.scenario.policy.successThreshold - 1) * ctx.intervalMs;
+  for (const t of h.transitions) {
+    const run = h.runs.find((r) => r.name === t.run);
+    if (!run) continue;
+    const healthy = observersSeeing(h, ctx, t.to, true, windowOf(run, ctx, h), t.at, minUp);
+    if (healthy.length < quorum) {
+      return {
+        property: "targetHealthyByQuorum",
+        at: t.at,
+        message: `${t.run} made ${t.to} active with only [${healthy.join(", ")}] seeing it up; quorum is ${quorum}`,
+      };
+    }
+  }
+  return undefined;
+};
+
+/** The regions whose role state is writable just after `at`. */
+function writableAt(h: History, at: number): string[] {
+  const primary = h.scenario.policy.regions.find((r) => r.role === "primary")?.name ?? "";
+  const writable = new Map<string, boolean>([[primary, true]]);
+  for (const c of h.roleChanges) {
+    if (c.at > at) break;
+    writable.set(c.region, c.writable);
+  }
+  return [...writable].filter(([, w]) => w).map(([r]) => r);
+}
+
+function controllerUpAt(h: History, region: string, at: number): { up: boolean; since: number } {
+  let state = { up: true, since: 0 };
+  for (const l of h.liveness) if (l.region === region && l.at <= at) state = { up: l.up, since: l.at };
+  return state;
+}
+
+/**
+ * Invariant 2: never two writers. The region that lost an epoch is fenced "at once", which for a controller means
+ * by its next reconcile on a fresh read: it is excused while its controller is down (it converges when it comes
+ * back), and for a reconcile and a cache lifetime after the later of the epoch change and its controller's return.
+ */
+const neverTwoWriters: Check = (h, ctx) => {
+  const graceMs = h.scenario.timing.cacheMs + 2 * ctx.intervalMs;
+  const excused = (region: string, at: number): boolean => {
+    if (activeAt(h, at) === region) return false;
+    const lost = [...h.transitions].reverse().find((t) => t.at <= at && t.to !== region);
+    const controller = controllerUpAt(h, region, at);
+    if (!controller.up) return true;
+    return at < Math.max(lost?.at ?? 0, controller.since) + graceMs;
+  };
+  const instants = [
+    ...h.roleChanges.map((c) => c.at),
+    ...h.transitions.map((t) => t.at + graceMs),
+    ...h.liveness.map((l) => l.at + graceMs),
+  ].filter((t) => t <= h.scenario.durationMs);
+  for (const at of [...new Set(instants)].sort((a, b) => a - b)) {
+    const writers = writableAt(h, at);
+    const unexcused = writers.filter((r) => !excused(r, at));
+    if (writers.length >= 2 && unexcused.length >= 2) {
+      return {
+        property: "neverTwoWriters",
+        at,
+        message: `${writers.join(" and ")} are writable at once (the record names ${activeAt(h, at)})`,
+      };
+    }
+  }
+  return undefined;
+};
+
+/**
+ * Invariant 2, the winner's side: a region becomes writable only where the record names it, the database writer is
+ * there, and the run that won its epoch has finished its steps (its own last step, the unfreeze, is the one that may
+ * do it).
+ */
+const roleStateFollowsPlan: Check = (h) => {
+  for (const c of h.roleChanges) {
+    if (!c.writable) continue;
+    const epoch = [...h.transitions].reverse().find((t) => t.at <= c.at);
+    const active = epoch?.to ?? h.scenario.policy.regions.find((r) => r.role === "primary")?.name;
+    const writer = [...h.writer].reverse().find((w) => w.at <= c.at)?.region;
+    const run = epoch ? h.runs.find((r) => r.name === epoch.run) : undefined;
+    const unfinished = run && (run.finishedAt === undefined || run.finishedAt > c.at) && c.run !== run.name;
+    const why =
+      active !== c.region
+        ? `the record names ${active}`
+        : writer !== c.region
+          ? `the database writer is still ${writer}`
+          : unfinished
+            ? `run ${run.name} (epoch ${epoch?.epoch}) is still at its ${stepAt(h, run, c.at)}`
+            : undefined;
+    if (why !== undefined) {
+      return {
+        property: "roleStateFollowsPlan",
+        at: c.at,
+        message: `${c.region} became writable (${c.by}${c.run ? ` ${c.run}` : ""}) while ${why}`,
+      };
+    }
+  }
+  return undefined;
+};
+
+function stepAt(h: History, run: RunRecord, at: number): string {
+  const promoted = h.promotions.find((p) => p.run === run.name);
+  if (!promoted || promoted.at > at) return "promotion";
+  const done = h.writer.find((w) => w.at >= promoted.at && w.region === run.to);
+  return done && done.at <= at ? "wait/approval steps" : "promotion (in progress)";
+}
+
+/** Invariant 1: epochs go up by one, each won by exactly one run. */
+const everyEpochWonOnce: Check = (h) => {
+  if (h.anomalies[0]) return { property: "everyEpochWonOnce", at: h.anomalies[0].at, message: h.anomalies[0].what };
+  const seen = new Map<number, string>();
+  for (const run of h.runs) {
+    if (run.epoch === undefined) continue;
+    const other = seen.get(run.epoch);
+    if (other !== undefined) {
+      return {
+        property: "everyEpochWonOnce",
+        at: run.createdAt,
+        message: `${other} and ${run.name} both hold epoch ${run.epoch}`,
+      };
+    }
+    seen.set(run.epoch, run.name);
+  }
+  return undefined;
+};
+
+/** Invariant 1: a database is promoted only under the epoch the run won, while the record still holds it. */
+const promotionOnlyUnderWonEpoch: Check = (h) => {
+  for (const p of h.promotions) {
+    if (p.runEpoch === undefined || p.runEpoch !== p.recordEpoch || p.recordActive !== p.to) {
+      return {
+        property: "promotionOnlyUnderWonEpoch",
+        at: p.at,
+        message: `${p.run} promoted ${p.to} under epoch ${p.runEpoch ?? "none"} while the record named ${p.recordActive} at epoch ${p.recordEpoch}`,
+      };
+    }
+  }
+  return undefined;
+};
+
+/** A line that holds `up` throughout [from, to]. */
+function throughout(line: ViewLine, up: boolean, from: number, to: number): boolean {
+  return isUp(line, from) === up && !line.flips.some((f) => f > from && f <= to);
+}
+
+/**
+ * Liveness (invariant 3, "an unreachable quorum is reported, never a silent Healthy"): when every observer sees the
+ * active region down and another region up, on a quiet system (views steady since the last suppression could have
+ * begun, no run, hold-down and transition suppression over, all controllers up), the active region moves within the
+ * dampening's own delays. A run nobody executes is no excuse (issue 9, item 5).
+ */
+const failsOverWhenAllObserversAgree: Check = (h, ctx) => {
+  const p = h.scenario.policy;
+  const observers = observersOf(p);
+  if (requiredQuorum(p) > observers.length) return undefined;
+  const t = h.scenario.timing;
+  const needMs =
+    (p.failureThreshold + p.successThreshold + 2) * ctx.intervalMs + ctx.slackMs + t.freezeMs + t.casLatencyMs;
+  const quietMs = p.flapPenalty.maxSuppressSeconds * 1000;
+  const suppressedAt = transitionPenalty(h);
+  for (let at = 0; at + needMs <= h.scenario.durationMs; at += ctx.intervalMs) {
+    const end = at + needMs;
+    const quietFrom = Math.max(0, at - quietMs);
+    const active = activeAt(h, at);
+    if (!observers.every((o) => throughout(lineOf(ctx.views, o, active), false, at, end))) continue;
+    const target = p.regions.find(
+      (r) =>
+        r.name !== active && observers.every((o) => throughout(lineOf(ctx.views, o, r.name), true, quietFrom, end)),
+    );
+    if (!target) continue;
+    const flipsOfActive = observers.flatMap((o) =>
+      lineOf(ctx.views, o, active).flips.filter((f) => f > quietFrom && f <= at),
+    );
+    if (flipsOfActive.length > observers.length) continue;
+    if (h.transitions.some((x) => x.at > at - p.holdDownSeconds * 1000 && x.at <= at)) continue;
+    if (h.runs.some((r) => !r.stray && r.createdAt <= at && (r.finishedAt === undefined || r.finishedAt > at)))
+      continue;
+    if (h.liveness.some((l) => l.at > quietFrom && l.at <= end)) continue;
+    if (suppressedAt(at)) continue;
+    if (h.transitions.some((x) => x.at > at && x.at <= end)) continue;
+    return {
+      property: "failsOverWhenAllObserversAgree",
+      at,
+      message: `every observer [${observers.join(", ")}] saw active ${active} down and ${target.name} up from +${sec(at)} to +${sec(end)}, and nothing moved`,
+    };
+  }
+  return undefined;
+};
+
+function activeAt(h: History, at: number): string {
+  const last = [...h.transitions].reverse().find((t) => t.at <= at);
+  return last?.to ?? h.scenario.policy.regions.find((r) => r.role === "primary")?.name ?? "";
+}
+
+function transitionPenalty(h: History): (at: number) => boolean {
+  const cfg = h.scenario.policy.flapPenalty;
+  return (at) => {
+    let penalty = initialPenalty(0);
+    for (const t of h.transitions) if (t.at <= at) penalty = recordFlap(penalty, cfg, t.at);
+    return suppression(penalty, cfg, at).suppressed;
+  };
+}
+
+/**
+ * Invariant 3: a region every observer has seen down long enough is not reported Healthy by a live controller,
+ * unless that controller reports the policy in error (an unreachable quorum).
+ */
+const noSilentHealthy: Check = (h, ctx) => {
+  const p = h.scenario.policy;
+  const observers = observersOf(p);
+  const needMs = (p.failureThreshold + 1) * ctx.intervalMs + ctx.slackMs;
+  const latest = new Map<string, ControllerReport>();
+  let next = 0;
+  for (let at = 0; at <= h.scenario.durationMs; at += ctx.intervalMs) {
+    for (; next < h.reports.length && (h.reports[next]?.at ?? Infinity) <= at; next++) {
+      const sample = h.reports[next];
+      if (sample) latest.set(sample.region, sample.report);
+    }
+    if (at < needMs) continue;
+    for (const [region, report] of latest) {
+      if (report.configError !== undefined || !controllerUpAt(h, region, at).up) continue;
+      for (const r of p.regions) {
+        if (report.health[r.name] !== "Healthy") continue;
+        if (observers.every((o) => throughout(lineOf(ctx.views, o, r.name), false, at - needMs, at))) {
+          return {
+            property: "noSilentHealthy",
+            at,
+            message: `controller/${region} reports ${r.name} Healthy, with no error condition, after every observer saw it down for ${sec(needMs)}`,
+          };
+        }
+      }
+    }
+  }
+  return undefined;
+};
+
+export const properties: Record<PropertyName, Check> = {
+  holdDownAcrossControllers,
+  flappingReachesSuppression,
+  noMoveOverARunningMove,
+  dataLossNeedsQuorum,
+  targetHealthyByQuorum,
+  neverTwoWriters,
+  roleStateFollowsPlan,
+  everyEpochWonOnce,
+  promotionOnlyUnderWonEpoch,
+  failsOverWhenAllObserversAgree,
+  noSilentHealthy,
+};
+
+export const allProperties = Object.keys(properties) as PropertyName[];
+
+/** The first violation of any of `names`, in the order given. */
+export function firstViolation(h: History, names: readonly PropertyName[] = allProperties): Violation | undefined {
+  const ctx = context(h.scenario);
+  for (const name of names) {
+    const v = properties[name](h, ctx);
+    if (v) return v;
+  }
+  return undefined;
+}
