@@ -40,7 +40,7 @@ import { mkdtemp } from "node:fs/promises";
 import { join } from "node:path";
 import { plurals } from "../src/crds/definitions.js";
 import type { FailoverRun } from "../src/crds/generated/failoverruns.js";
-import { Cluster, RegionEndpoint, eventually } from "../test/e2e/world.js";
+import { Cluster, RegionEndpoint, eventually } from "../test/fixtures/world.js";
 import { EmulatorControl } from "../test/env/aws-emulator.js";
 import { startControllerProcess, type ControllerProcess } from "../test/env/controller-process.js";
 import { startEnvironment } from "../test/env/environment.js";

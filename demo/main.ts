@@ -29,7 +29,7 @@ import { group, plurals, version } from "../src/crds/definitions.js";
 import type { FailoverPlan } from "../src/crds/generated/failoverplans.js";
 import type { FailoverRun } from "../src/crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../src/crds/generated/regionpolicies.js";
-import { Cluster, RegionEndpoint, eventually } from "../test/e2e/world.js";
+import { Cluster, RegionEndpoint, eventually } from "../test/fixtures/world.js";
 import { rdsClient, route53Client } from "../test/env/aws-clients.js";
 import { EmulatorControl } from "../test/env/aws-emulator.js";
 import { startControllerProcess, type ControllerProcess } from "../test/env/controller-process.js";

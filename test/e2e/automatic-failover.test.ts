@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { FailoverPlan } from "../../src/crds/generated/failoverplans.js";
 import type { RegionPolicy } from "../../src/crds/generated/regionpolicies.js";
 import { startControllerProcess, type ControllerProcess } from "../env/controller-process.js";
-import { Cluster, RegionEndpoint, eventually } from "./world.js";
+import { Cluster, RegionEndpoint, eventually } from "../fixtures/world.js";
 
 const env = inject("env");
 const [east, west] = env.regions.map((r) => new Cluster(env, r)) as [Cluster, Cluster];

@@ -22,7 +22,7 @@ import { rdsClient, route53Client } from "../env/aws-clients.js";
 import { EmulatorControl } from "../env/aws-emulator.js";
 import { startControllerProcess, type ControllerProcess } from "../env/controller-process.js";
 import { fenceName, seedCheckoutAws, seedCheckoutClusters } from "../fixtures/checkout-world.js";
-import { Cluster, RegionEndpoint, eventually } from "./world.js";
+import { Cluster, RegionEndpoint, eventually } from "../fixtures/world.js";
 
 const env = inject("env");
 const [east, west] = env.regions.map((r) => new Cluster(env, r)) as [Cluster, Cluster];

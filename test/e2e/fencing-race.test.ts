@@ -34,7 +34,7 @@ import {
   setIdentifiersFor,
   type CheckoutAws,
 } from "../fixtures/checkout-world.js";
-import { Cluster, RegionEndpoint, eventually } from "./world.js";
+import { Cluster, RegionEndpoint, eventually } from "../fixtures/world.js";
 
 const env = inject("env");
 const namespace = "race";

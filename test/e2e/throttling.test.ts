@@ -18,7 +18,7 @@ import { route53Client } from "../env/aws-clients.js";
 import { EmulatorControl } from "../env/aws-emulator.js";
 import { startControllerProcess, type ControllerProcess } from "../env/controller-process.js";
 import { checkoutPolicy, fenceName, recordName, setIdentifiers } from "../fixtures/checkout-world.js";
-import { Cluster, RegionEndpoint, eventually } from "./world.js";
+import { Cluster, RegionEndpoint, eventually } from "../fixtures/world.js";
 
 const env = inject("env");
 const west = new Cluster(env, env.regions[1]!);

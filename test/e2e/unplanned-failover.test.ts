@@ -23,7 +23,7 @@ import {
   seedCheckoutClusters,
   type CheckoutAws,
 } from "../fixtures/checkout-world.js";
-import { Cluster, RegionEndpoint, eventually } from "./world.js";
+import { Cluster, RegionEndpoint, eventually } from "../fixtures/world.js";
 
 const env = inject("env");
 const west = new Cluster(env, env.regions[1]!);

@@ -17,7 +17,7 @@ import type { RunReport } from "../../src/core/report/run-report.js";
 import { EmulatorControl } from "../env/aws-emulator.js";
 import { startControllerProcess, type ControllerProcess } from "../env/controller-process.js";
 import { seedCheckoutAws, seedCheckoutClusters } from "../fixtures/checkout-world.js";
-import { Cluster, RegionEndpoint, eventually } from "../e2e/world.js";
+import { Cluster, RegionEndpoint, eventually } from "../fixtures/world.js";
 
 const env = inject("env");
 const [east, west] = env.regions.map((r) => new Cluster(env, r)) as [Cluster, Cluster];
