@@ -32,7 +32,7 @@ import type { RegionPolicy } from "../src/crds/generated/regionpolicies.js";
 import { Cluster, RegionEndpoint, eventually } from "../test/fixtures/world.js";
 import { rdsClient, route53Client } from "../test/env/aws-clients.js";
 import { EmulatorControl } from "../test/env/aws-emulator.js";
-import { startControllerProcess, type ControllerProcess } from "../test/env/controller-process.js";
+import { Controllers } from "../test/env/controllers.js";
 import { startEnvironment } from "../test/env/environment.js";
 import {
   fenceName,
@@ -131,7 +131,7 @@ async function printReport(cluster: Cluster, run: FailoverRun, policy: RegionPol
 async function main(hold: boolean): Promise<boolean> {
   step("Starting two regions (etcd + kube-apiserver each) and the AWS emulator (moto + Switchyard's plugin)");
   const env = await startEnvironment({ regionCount: 2, log: say });
-  const controllers: ControllerProcess[] = [];
+  const controllers = new Controllers({ aws: env.info.aws, logDir: env.info.dir, namespace });
   const endpoints: Record<string, RegionEndpoint> = {};
   try {
     const clusters = Object.fromEntries(env.info.regions.map((r) => [r.name, new Cluster(env.info, r)]));
@@ -172,14 +172,7 @@ async function main(hold: boolean): Promise<boolean> {
 
     step("Starting one Switchyard controller per region");
     for (const region of regions) {
-      const c = await startControllerProcess({
-        region,
-        kubeconfig: clusters[region]!.info.kubeconfig,
-        aws: env.info.aws,
-        logDir: env.info.dir,
-        extraArgs: ["--namespace", namespace],
-      });
-      controllers.push(c);
+      const c = await controllers.start(region, clusters[region]!.info);
       say(`${region}: controller ${c.identity}, metrics at ${c.healthUrl}/metrics`);
     }
     const policyIn = (region: string) => clusters[region]!.policy(namespace, "checkout");
@@ -364,7 +357,7 @@ async function main(hold: boolean): Promise<boolean> {
     return ok;
   } finally {
     step("Stopping controllers and the environment");
-    await Promise.all(controllers.map((c) => c.process.stop()));
+    await controllers.stop();
     await Promise.all(Object.values(endpoints).map((e) => e.stop()));
     await env.stop();
   }

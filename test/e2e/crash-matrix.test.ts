@@ -10,9 +10,6 @@
  * attempted once. The Aurora transition is long enough that `after-act:promote-db` is a crash while the promotion is
  * still under way (inside the actuator's operation).
  */
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { observeGlobalCluster } from "../../src/actuators/aurora/global-cluster.js";
 import { readFence } from "../../src/actuators/route53/fencing-record.js";
@@ -20,7 +17,7 @@ import { plurals } from "../../src/crds/definitions.js";
 import type { FailoverRun } from "../../src/crds/generated/failoverruns.js";
 import { rdsClient, route53Client } from "../env/aws-clients.js";
 import { EmulatorControl } from "../env/aws-emulator.js";
-import { startControllerProcess, type ControllerProcess } from "../env/controller-process.js";
+import { Controllers, type ControllerProcess } from "../env/controllers.js";
 import { fenceName, seedCheckoutAws, seedCheckoutClusters } from "../fixtures/checkout-world.js";
 import { Cluster, RegionEndpoint, eventually } from "../fixtures/world.js";
 
@@ -30,32 +27,25 @@ const control = new EmulatorControl(env.aws.endpoint);
 const lease = { durationSeconds: 2, renewDeadlineSeconds: 1.5, retryPeriodSeconds: 0.25 };
 const steps = ["freeze-writes", "shift-traffic", "promote-db", "wait-new-region", "unfreeze"];
 const points = ["after-started", "after-act", "after-result"];
-const started: ControllerProcess[] = [];
+/** eu-west-1's controllers: each case's in a namespace (and lease) of its own, all logging to one folder. */
+const controllers = new Controllers({ aws: env.aws, lease });
 let endpoint: RegionEndpoint;
-let logDir: string;
 
 beforeAll(async () => {
   endpoint = await RegionEndpoint.start();
-  logDir = await mkdtemp(join(tmpdir(), "switchyard-crash-matrix-"));
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all(started.map((c) => c.process.stop()));
+  await controllers.stop();
   await endpoint?.stop();
 });
 
-async function controller(namespace: string, failpoints?: string[]): Promise<ControllerProcess> {
-  const c = await startControllerProcess({
-    region: "eu-west-1",
-    kubeconfig: west.info.kubeconfig,
-    aws: env.aws,
-    logDir,
-    lease,
-    extraArgs: ["--lease-name", namespace, "--namespace", namespace],
+function controller(namespace: string, failpoints?: string[]): Promise<ControllerProcess> {
+  return controllers.start("eu-west-1", west.info, {
+    leaseName: namespace,
+    namespace,
     ...(failpoints ? { failpoints } : {}),
   });
-  started.push(c);
-  return c;
 }
 
 const cases = steps.flatMap((step) => points.map((point) => `${point}:${step}`));

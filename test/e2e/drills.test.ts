@@ -5,9 +5,6 @@
  * starts nothing and records why. A person's failover during a drill pre-empts it: the drill run is cancelled, the
  * drill is Aborted and never fails back.
  */
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { observeWeightedRecords } from "../../src/actuators/route53/weights.js";
 import { drillNowAnnotation, drillScheduleLabel, plurals } from "../../src/crds/definitions.js";
@@ -15,7 +12,7 @@ import type { DrillSchedule } from "../../src/crds/generated/drillschedules.js";
 import type { FailoverRun } from "../../src/crds/generated/failoverruns.js";
 import { route53Client } from "../env/aws-clients.js";
 import { EmulatorControl } from "../env/aws-emulator.js";
-import { startControllerProcess, type ControllerProcess } from "../env/controller-process.js";
+import { startControllers, type Controllers } from "../env/controllers.js";
 import {
   checkoutPlan,
   seedCheckoutAws,
@@ -29,7 +26,7 @@ const [east, west] = env.regions.map((r) => new Cluster(env, r)) as [Cluster, Cl
 const control = new EmulatorControl(env.aws.endpoint);
 const route53 = route53Client(env.aws);
 const namespace = "drills";
-const controllers: ControllerProcess[] = [];
+let controllers: Controllers | undefined;
 let endpoint: RegionEndpoint;
 let zoneId = "";
 let blackoutStart = 0;
@@ -87,21 +84,10 @@ beforeAll(async () => {
   for (const cluster of [east, west]) {
     await cluster.apply({ ...withApproval, metadata: { ...withApproval.metadata, name: "checkout-approval" } });
   }
-  const logDir = await mkdtemp(join(tmpdir(), "switchyard-drills-"));
-  for (const [cluster, region] of [
-    [west, "eu-west-1"],
-    [east, "us-east-1"],
-  ] as const) {
-    controllers.push(
-      await startControllerProcess({
-        region,
-        kubeconfig: cluster.info.kubeconfig,
-        aws: env.aws,
-        logDir,
-        extraArgs: ["--lease-name", "drills", "--namespace", namespace],
-      }),
-    );
-  }
+  controllers = await startControllers(
+    { "eu-west-1": west.info, "us-east-1": east.info },
+    { aws: env.aws, leaseName: "drills", namespace },
+  );
   // Given a schedule due every minute whose blackout (this hour and the next two, UTC) covers every due time in this
   // file: it is created first, so its first due time has passed by the last story.
   blackoutStart = Math.floor(Date.now() / 3600_000) * 3600_000;
@@ -118,7 +104,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all(controllers.map((c) => c.process.stop()));
+  await controllers?.stop();
   await endpoint?.stop();
 });
 

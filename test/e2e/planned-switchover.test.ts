@@ -4,9 +4,6 @@
  * traffic and the fencing epoch moved in one Route53 batch, Aurora switched over, a wait on the new region's signal,
  * a human approval, writes unfrozen in eu-west-1. Then a dry run back, which changes nothing.
  */
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { observeGlobalCluster } from "../../src/actuators/aurora/global-cluster.js";
@@ -16,7 +13,7 @@ import { plurals } from "../../src/crds/definitions.js";
 import type { FailoverRun } from "../../src/crds/generated/failoverruns.js";
 import { rdsClient, route53Client } from "../env/aws-clients.js";
 import { EmulatorControl } from "../env/aws-emulator.js";
-import { startControllerProcess, type ControllerProcess } from "../env/controller-process.js";
+import { startControllers, type Controllers } from "../env/controllers.js";
 import { seedCheckoutAws, seedCheckoutClusters } from "../fixtures/checkout-world.js";
 import { Cluster, RegionEndpoint, eventually } from "../fixtures/world.js";
 
@@ -26,7 +23,7 @@ const control = new EmulatorControl(env.aws.endpoint);
 const route53 = route53Client(env.aws);
 const namespace = "switchover";
 const fast = { acquire: () => Promise.resolve(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
-const controllers: ControllerProcess[] = [];
+let controllers: Controllers | undefined;
 let endpoint: RegionEndpoint;
 let zoneId = "";
 const members: Record<string, string> = {};
@@ -78,25 +75,14 @@ beforeAll(async () => {
       approval: true,
     },
   );
-  const logDir = await mkdtemp(join(tmpdir(), "switchyard-switchover-"));
-  for (const [cluster, region] of [
-    [west, "eu-west-1"],
-    [east, "us-east-1"],
-  ] as const) {
-    controllers.push(
-      await startControllerProcess({
-        region,
-        kubeconfig: cluster.info.kubeconfig,
-        aws: env.aws,
-        logDir,
-        extraArgs: ["--lease-name", "switchover", "--namespace", namespace],
-      }),
-    );
-  }
+  controllers = await startControllers(
+    { "eu-west-1": west.info, "us-east-1": east.info },
+    { aws: env.aws, leaseName: "switchover", namespace },
+  );
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all(controllers.map((c) => c.process.stop()));
+  await controllers?.stop();
   await endpoint?.stop();
 });
 

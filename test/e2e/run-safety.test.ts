@@ -4,9 +4,6 @@
  * the frozen flag unfrozen); the kill switch holds a run before its first step until it is removed; and a plan keeps
  * only its historyLimit of finished runs.
  */
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { readFence } from "../../src/actuators/route53/fencing-record.js";
@@ -15,7 +12,7 @@ import { pausedAnnotation, plurals } from "../../src/crds/definitions.js";
 import type { FailoverRun } from "../../src/crds/generated/failoverruns.js";
 import { route53Client } from "../env/aws-clients.js";
 import { EmulatorControl } from "../env/aws-emulator.js";
-import { startControllerProcess, type ControllerProcess } from "../env/controller-process.js";
+import { startControllers, type Controllers } from "../env/controllers.js";
 import {
   fenceName,
   recordName,
@@ -32,7 +29,7 @@ const control = new EmulatorControl(env.aws.endpoint);
 const route53 = route53Client(env.aws);
 const namespace = "run-safety";
 const now = { acquire: () => Promise.resolve(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
-const controllers: ControllerProcess[] = [];
+let controllers: Controllers | undefined;
 let endpoint: RegionEndpoint;
 let aws: CheckoutAws;
 
@@ -101,20 +98,14 @@ beforeAll(async () => {
       approval: false,
     },
   );
-  const logDir = await mkdtemp(join(tmpdir(), "switchyard-run-safety-"));
-  controllers.push(
-    await startControllerProcess({
-      region: "eu-west-1",
-      kubeconfig: west.info.kubeconfig,
-      aws: env.aws,
-      logDir,
-      extraArgs: ["--lease-name", "run-safety", "--namespace", namespace],
-    }),
+  controllers = await startControllers(
+    { "eu-west-1": west.info },
+    { aws: env.aws, leaseName: "run-safety", namespace },
   );
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all(controllers.map((c) => c.process.stop()));
+  await controllers?.stop();
   await endpoint?.stop();
 });
 

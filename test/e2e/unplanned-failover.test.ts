@@ -15,7 +15,7 @@ import { route53Client } from "../env/aws-clients.js";
 import { EmulatorControl } from "../env/aws-emulator.js";
 import { ensureBinaries } from "../env/binaries.js";
 import { startControlPlane, type ControlPlane } from "../env/control-plane.js";
-import { startControllerProcess, type ControllerProcess } from "../env/controller-process.js";
+import { startControllers, type Controllers } from "../env/controllers.js";
 import {
   fenceName,
   publishReplicationLag,
@@ -30,7 +30,7 @@ const west = new Cluster(env, env.regions[1]!);
 const control = new EmulatorControl(env.aws.endpoint);
 const namespace = "unplanned";
 const lease = { durationSeconds: 3, renewDeadlineSeconds: 2, retryPeriodSeconds: 0.5 };
-const controllers: ControllerProcess[] = [];
+let controllers: Controllers | undefined;
 const endpoints: Record<string, RegionEndpoint> = {};
 let plane: ControlPlane;
 let east: Cluster;
@@ -61,25 +61,14 @@ beforeAll(async () => {
       approval: false,
     },
   );
-  for (const [cluster, region] of [
-    [east, "us-east-1"],
-    [west, "eu-west-1"],
-  ] as const) {
-    controllers.push(
-      await startControllerProcess({
-        region,
-        kubeconfig: cluster.info.kubeconfig,
-        aws: env.aws,
-        logDir: dir,
-        lease,
-        extraArgs: ["--lease-name", "unplanned", "--namespace", namespace],
-      }),
-    );
-  }
+  controllers = await startControllers(
+    { "us-east-1": east.info, "eu-west-1": west.info },
+    { aws: env.aws, logDir: dir, lease, leaseName: "unplanned", namespace },
+  );
 }, 180_000);
 
 afterAll(async () => {
-  await Promise.all(controllers.map((c) => c.process.stop()));
+  await controllers?.stop();
   await Promise.all(Object.values(endpoints).map((e) => e.stop()));
   await plane?.stop();
   await rm(dir, { recursive: true, force: true });

@@ -5,8 +5,6 @@
  * code and what it left in the cluster; bad input is checked to fail with one clear line and to create nothing.
  */
 import { execFile } from "node:child_process";
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -15,7 +13,7 @@ import type { DrillSchedule } from "../../src/crds/generated/drillschedules.js";
 import type { FailoverRun } from "../../src/crds/generated/failoverruns.js";
 import type { RunReport } from "../../src/core/report/run-report.js";
 import { EmulatorControl } from "../env/aws-emulator.js";
-import { startControllerProcess, type ControllerProcess } from "../env/controller-process.js";
+import { startControllers, type Controllers } from "../env/controllers.js";
 import { seedCheckoutAws, seedCheckoutClusters } from "../fixtures/checkout-world.js";
 import { Cluster, RegionEndpoint, eventually } from "../fixtures/world.js";
 
@@ -24,7 +22,7 @@ const [east, west] = env.regions.map((r) => new Cluster(env, r)) as [Cluster, Cl
 const control = new EmulatorControl(env.aws.endpoint);
 const namespace = "cli";
 const root = join(import.meta.dirname, "..", "..");
-const controllers: ControllerProcess[] = [];
+let controllers: Controllers | undefined;
 let endpoint: RegionEndpoint;
 
 interface Result {
@@ -90,20 +88,11 @@ beforeAll(async () => {
     },
     setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
   );
-  const logDir = await mkdtemp(join(tmpdir(), "switchyard-cli-"));
-  controllers.push(
-    await startControllerProcess({
-      region: "eu-west-1",
-      kubeconfig: west.info.kubeconfig,
-      aws: env.aws,
-      logDir,
-      extraArgs: ["--lease-name", "cli", "--namespace", namespace],
-    }),
-  );
+  controllers = await startControllers({ "eu-west-1": west.info }, { aws: env.aws, leaseName: "cli", namespace });
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all(controllers.map((c) => c.process.stop()));
+  await controllers?.stop();
   await endpoint?.stop();
 });
 
