@@ -14,6 +14,7 @@ import type { FailoverRun } from "../../src/crds/generated/failoverruns.js";
 import { route53Client } from "../env/aws-clients.js";
 import { EmulatorControl } from "../env/aws-emulator.js";
 import { startControllers, type Controllers } from "../env/controllers.js";
+import { manualRun } from "../fixtures/builders.js";
 import { checkoutPolicy, fenceName, recordName, setIdentifiers } from "../fixtures/checkout-world.js";
 import { Cluster, RegionEndpoint, eventually } from "../fixtures/world.js";
 
@@ -112,12 +113,7 @@ describe("failovers under Route53 throttling", () => {
     await control.injectFault({ service: "route53", action: "*", code: "Throttling", count: injectedThrottles });
     const since = Date.now() / 1000;
     for (const namespace of policies) {
-      await west.apply({
-        apiVersion: "switchyard.dev/v1alpha1",
-        kind: "FailoverRun",
-        metadata: { name: "move", namespace },
-        spec: { planRef: { name: "checkout" }, from: "us-east-1", to: "eu-west-1", trigger: "Manual", reason: "e2e" },
-      });
+      await west.apply(manualRun(namespace, "move", { from: "us-east-1", to: "eu-west-1", reason: "e2e" }));
     }
     const runs = await eventually(
       "every run to finish",

@@ -16,13 +16,7 @@ import { EmulatorControl } from "../env/aws-emulator.js";
 import { ensureBinaries } from "../env/binaries.js";
 import { startControlPlane, type ControlPlane } from "../env/control-plane.js";
 import { startControllers, type Controllers } from "../env/controllers.js";
-import {
-  fenceName,
-  publishReplicationLag,
-  seedCheckoutAws,
-  seedCheckoutClusters,
-  type CheckoutAws,
-} from "../fixtures/checkout-world.js";
+import { fenceName, publishReplicationLag, seedCheckout, type CheckoutAws } from "../fixtures/checkout-world.js";
 import { Cluster, RegionEndpoint, eventually } from "../fixtures/world.js";
 
 const env = inject("env");
@@ -50,17 +44,16 @@ beforeAll(async () => {
   await control.configure({ changePropagationSeconds: 0.2, globalClusterTransitionSeconds: 1 });
   endpoints["us-east-1"] = await RegionEndpoint.start();
   endpoints["eu-west-1"] = await RegionEndpoint.start();
-  aws = await seedCheckoutAws(env.aws);
-  await seedCheckoutClusters(
+  ({ aws } = await seedCheckout(
+    env.aws,
     { "us-east-1": east, "eu-west-1": west },
     {
       namespace,
-      aws,
       endpoints: { "us-east-1": endpoints["us-east-1"].url, "eu-west-1": endpoints["eu-west-1"].url },
       mode: "Automatic",
       approval: false,
     },
-  );
+  ));
   controllers = await startControllers(
     { "us-east-1": east.info, "eu-west-1": west.info },
     { aws: env.aws, logDir: dir, lease, leaseName: "unplanned", namespace },

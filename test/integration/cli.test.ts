@@ -10,11 +10,10 @@ import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { drillNowAnnotation, pausedAnnotation, plurals } from "../../src/crds/definitions.js";
 import type { DrillSchedule } from "../../src/crds/generated/drillschedules.js";
-import type { FailoverRun } from "../../src/crds/generated/failoverruns.js";
 import type { RunReport } from "../../src/core/report/run-report.js";
 import { EmulatorControl } from "../env/aws-emulator.js";
 import { startControllers, type Controllers } from "../env/controllers.js";
-import { seedCheckoutAws, seedCheckoutClusters } from "../fixtures/checkout-world.js";
+import { seedCheckout } from "../fixtures/checkout-world.js";
 import { Cluster, RegionEndpoint, eventually } from "../fixtures/world.js";
 
 const env = inject("env");
@@ -50,7 +49,7 @@ function switchyard(args: string[], options: { cluster?: Cluster; input?: string
 
 const custom = (cluster: Cluster, plural: string, name: string) =>
   cluster.custom.getNamespacedCustomObject({ group: "switchyard.dev", version: "v1alpha1", namespace, plural, name });
-const run = async (name: string) => (await custom(west, plurals.FailoverRun, name)) as FailoverRun;
+const run = (name: string) => west.run(namespace, name);
 const runNames = async () => (await west.runs(namespace)).map((r) => r.metadata.name).sort();
 const createdRun = (stdout: string) => /failoverrun\/(\S+) created/.exec(stdout)?.[1] ?? "";
 
@@ -65,16 +64,10 @@ beforeAll(async () => {
   await control.reset();
   await control.configure({ changePropagationSeconds: 0.5, globalClusterTransitionSeconds: 1 });
   endpoint = await RegionEndpoint.start();
-  const aws = await seedCheckoutAws(env.aws);
-  await seedCheckoutClusters(
+  await seedCheckout(
+    env.aws,
     { "us-east-1": east, "eu-west-1": west },
-    {
-      namespace,
-      aws,
-      endpoints: { "us-east-1": endpoint.url, "eu-west-1": endpoint.url },
-      mode: "Manual",
-      approval: true,
-    },
+    { namespace, endpoints: endpoint.url, mode: "Manual", approval: true },
   );
   await west.apply(drillSchedule("yearly", false), drillSchedule("suspended", true));
   await west.custom.patchNamespacedCustomObjectStatus(
