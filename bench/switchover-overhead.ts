@@ -40,9 +40,9 @@ import { mkdtemp } from "node:fs/promises";
 import { join } from "node:path";
 import { plurals } from "../src/crds/definitions.js";
 import type { FailoverRun } from "../src/crds/generated/failoverruns.js";
-import { Cluster, RegionEndpoint, eventually } from "../test/e2e/world.js";
+import { Cluster, RegionEndpoint, eventually } from "../test/fixtures/world.js";
 import { EmulatorControl } from "../test/env/aws-emulator.js";
-import { startControllerProcess, type ControllerProcess } from "../test/env/controller-process.js";
+import { startControllers, type Controllers } from "../test/env/controllers.js";
 import { startEnvironment } from "../test/env/environment.js";
 import { regions, seedCheckoutAws, seedCheckoutClusters } from "../test/fixtures/checkout-world.js";
 import { percentile, report } from "./_report.js";
@@ -58,7 +58,7 @@ const namespace = "bench";
 const finalPhases = new Set(["Succeeded", "Failed", "RolledBack", "Cancelled"]);
 
 const env = await startEnvironment({ regionCount: 2 });
-const controllers: ControllerProcess[] = [];
+let controllers: Controllers | undefined;
 const endpoints: RegionEndpoint[] = [];
 try {
   const clusters = Object.fromEntries(env.info.regions.map((r) => [r.name, new Cluster(env.info, r)]));
@@ -76,18 +76,12 @@ try {
     mode: "Manual",
     approval: false,
   });
-  const logDir = await mkdtemp(join(env.info.dir, "controllers-"));
-  for (const region of regions) {
-    controllers.push(
-      await startControllerProcess({
-        region,
-        kubeconfig: clusters[region]!.info.kubeconfig,
-        aws: env.info.aws,
-        logDir,
-        extraArgs: ["--namespace", namespace, "--log-level", "info"],
-      }),
-    );
-  }
+  controllers = await startControllers(Object.fromEntries(regions.map((r) => [r, clusters[r]!.info])), {
+    aws: env.info.aws,
+    logDir: await mkdtemp(join(env.info.dir, "controllers-")),
+    namespace,
+    extraArgs: ["--log-level", "info"],
+  });
   // Both controllers see both regions healthy before the first run (the plan's wait step reads that status).
   for (const region of regions) {
     await eventually(
@@ -181,7 +175,7 @@ try {
   report("switchover_total_p50", percentile(totals, 50) / 1000, "s");
   report("switchover_total_p99", percentile(totals, 99) / 1000, "s");
 } finally {
-  await Promise.all(controllers.map((c) => c.process.stop()));
+  await controllers?.stop();
   await Promise.all(endpoints.map((e) => e.stop()));
   await env.stop();
 }

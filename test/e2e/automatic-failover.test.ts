@@ -2,19 +2,16 @@
  * Story: two regions, a controller in each. Region us-east-1's endpoint starts failing. After failureThreshold
  * samples the controllers judge us-east-1 Unhealthy; what happens next depends on the automation mode.
  */
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { FailoverPlan } from "../../src/crds/generated/failoverplans.js";
 import type { RegionPolicy } from "../../src/crds/generated/regionpolicies.js";
-import { startControllerProcess, type ControllerProcess } from "../env/controller-process.js";
-import { Cluster, RegionEndpoint, eventually } from "./world.js";
+import { startControllers, type Controllers } from "../env/controllers.js";
+import { Cluster, RegionEndpoint, eventually } from "../fixtures/world.js";
 
 const env = inject("env");
 const [east, west] = env.regions.map((r) => new Cluster(env, r)) as [Cluster, Cluster];
 const endpoints: Record<string, RegionEndpoint> = {};
-const controllers: ControllerProcess[] = [];
+let controllers: Controllers | undefined;
 let namespaceCount = 0;
 
 function policy(namespace: string, mode: "Automatic" | "Manual" | "Paused", plan = "checkout"): RegionPolicy {
@@ -85,19 +82,11 @@ function whenUsEast1Fails() {
 beforeAll(async () => {
   for (const region of ["us-east-1", "eu-west-1"]) endpoints[region] = await RegionEndpoint.start();
   await Promise.all([east.installCrds(), west.installCrds()]);
-  const logDir = await mkdtemp(join(tmpdir(), "switchyard-e2e-"));
-  for (const [cluster, region] of [
-    [east, "us-east-1"],
-    [west, "eu-west-1"],
-  ] as const) {
-    controllers.push(
-      await startControllerProcess({ region, kubeconfig: cluster.info.kubeconfig, aws: env.aws, logDir }),
-    );
-  }
+  controllers = await startControllers({ "us-east-1": east.info, "eu-west-1": west.info }, { aws: env.aws });
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all(controllers.map((c) => c.process.stop()));
+  await controllers?.stop();
   await Promise.all(Object.values(endpoints).map((e) => e.stop()));
 });
 
@@ -194,6 +183,6 @@ describe("automatic failover decision", () => {
     await eventually("a PlanNotFound event", async () =>
       (await west.eventReasons(namespace, "checkout")).includes("PlanNotFound") ? true : undefined,
     );
-    expect(controllers.map((c) => c.process.exited())).toEqual([false, false]);
+    expect(controllers?.processes.map((c) => c.process.exited())).toEqual([false, false]);
   });
 });

@@ -10,15 +10,15 @@ import { CoordinationV1Api, KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ensureBinaries } from "../env/binaries.js";
 import { startControlPlane, type ControlPlane } from "../env/control-plane.js";
-import { startControllerProcess, type ControllerProcess } from "../env/controller-process.js";
-import { Cluster, RegionEndpoint, eventually } from "./world.js";
+import { Controllers, type ControllerProcess } from "../env/controllers.js";
+import { Cluster, RegionEndpoint, eventually } from "../fixtures/world.js";
 
 const env = inject("env");
 let plane: ControlPlane;
 let cluster: Cluster;
 let dir: string;
 let endpoint: RegionEndpoint;
-const started: ControllerProcess[] = [];
+let started: Controllers | undefined;
 const fast = { durationSeconds: 3, renewDeadlineSeconds: 2, retryPeriodSeconds: 0.5 };
 
 async function holder(leaseName: string): Promise<string | undefined> {
@@ -49,7 +49,7 @@ function oneSignalPolicy(namespace: string, name: string, automation: Record<str
 
 /** Stops the replicas of earlier tests: each leads its own lease and would reconcile this test's objects too. */
 async function stopEarlierReplicas(): Promise<void> {
-  await Promise.all(started.splice(0).map((c) => c.process.stop()));
+  await started?.stop();
 }
 
 async function reconciles(controller: ControllerProcess): Promise<number> {
@@ -58,18 +58,9 @@ async function reconciles(controller: ControllerProcess): Promise<number> {
   return Number(count?.[1] ?? 0);
 }
 
-async function replica(identity: string, leaseName: string, lease = fast): Promise<ControllerProcess> {
-  const controller = await startControllerProcess({
-    region: "us-east-1",
-    kubeconfig: plane.info.kubeconfig,
-    aws: env.aws,
-    logDir: dir,
-    identity,
-    lease,
-    extraArgs: ["--lease-name", leaseName],
-  });
-  started.push(controller);
-  return controller;
+/** A replica of us-east-1's controller, contending for `leaseName`. */
+function replica(identity: string, leaseName: string, lease = fast): Promise<ControllerProcess> {
+  return started!.start("us-east-1", plane.info, { identity, lease, leaseName });
 }
 
 async function leaderOf(replicas: ControllerProcess[]): Promise<ControllerProcess> {
@@ -86,10 +77,11 @@ beforeAll(async () => {
   cluster = new Cluster({ ...env, dir }, plane.info);
   await cluster.installCrds();
   endpoint = await RegionEndpoint.start();
+  started = new Controllers({ aws: env.aws, logDir: dir });
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all(started.map((c) => c.process.stop()));
+  await started?.stop();
   await endpoint?.stop();
   await plane?.stop();
   await rm(dir, { recursive: true, force: true });

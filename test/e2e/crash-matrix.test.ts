@@ -10,19 +10,15 @@
  * attempted once. The Aurora transition is long enough that `after-act:promote-db` is a crash while the promotion is
  * still under way (inside the actuator's operation).
  */
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { observeGlobalCluster } from "../../src/actuators/aurora/global-cluster.js";
 import { readFence } from "../../src/actuators/route53/fencing-record.js";
-import { plurals } from "../../src/crds/definitions.js";
-import type { FailoverRun } from "../../src/crds/generated/failoverruns.js";
 import { rdsClient, route53Client } from "../env/aws-clients.js";
 import { EmulatorControl } from "../env/aws-emulator.js";
-import { startControllerProcess, type ControllerProcess } from "../env/controller-process.js";
-import { fenceName, seedCheckoutAws, seedCheckoutClusters } from "../fixtures/checkout-world.js";
-import { Cluster, RegionEndpoint, eventually } from "./world.js";
+import { Controllers, type ControllerProcess } from "../env/controllers.js";
+import { manualRun } from "../fixtures/builders.js";
+import { fenceName, seedCheckout } from "../fixtures/checkout-world.js";
+import { Cluster, RegionEndpoint, eventually } from "../fixtures/world.js";
 
 const env = inject("env");
 const [east, west] = env.regions.map((r) => new Cluster(env, r)) as [Cluster, Cluster];
@@ -30,32 +26,25 @@ const control = new EmulatorControl(env.aws.endpoint);
 const lease = { durationSeconds: 2, renewDeadlineSeconds: 1.5, retryPeriodSeconds: 0.25 };
 const steps = ["freeze-writes", "shift-traffic", "promote-db", "wait-new-region", "unfreeze"];
 const points = ["after-started", "after-act", "after-result"];
-const started: ControllerProcess[] = [];
+/** eu-west-1's controllers: each case's in a namespace (and lease) of its own, all logging to one folder. */
+const controllers = new Controllers({ aws: env.aws, lease });
 let endpoint: RegionEndpoint;
-let logDir: string;
 
 beforeAll(async () => {
   endpoint = await RegionEndpoint.start();
-  logDir = await mkdtemp(join(tmpdir(), "switchyard-crash-matrix-"));
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all(started.map((c) => c.process.stop()));
+  await controllers.stop();
   await endpoint?.stop();
 });
 
-async function controller(namespace: string, failpoints?: string[]): Promise<ControllerProcess> {
-  const c = await startControllerProcess({
-    region: "eu-west-1",
-    kubeconfig: west.info.kubeconfig,
-    aws: env.aws,
-    logDir,
-    lease,
-    extraArgs: ["--lease-name", namespace, "--namespace", namespace],
+function controller(namespace: string, failpoints?: string[]): Promise<ControllerProcess> {
+  return controllers.start("eu-west-1", west.info, {
+    leaseName: namespace,
+    namespace,
     ...(failpoints ? { failpoints } : {}),
   });
-  started.push(c);
-  return c;
 }
 
 const cases = steps.flatMap((step) => points.map((point) => `${point}:${step}`));
@@ -68,43 +57,19 @@ describe("a controller killed at every point of a switchover", () => {
       await control.reset();
       // The promotion outlasts the crash and the successor's start, so the successor finds it under way.
       await control.configure({ changePropagationSeconds: 0.2, globalClusterTransitionSeconds: 4 });
-      const aws = await seedCheckoutAws(env.aws);
-      await seedCheckoutClusters(
+      const { aws } = await seedCheckout(
+        env.aws,
         { "us-east-1": east, "eu-west-1": west },
-        {
-          namespace,
-          aws,
-          endpoints: { "us-east-1": endpoint.url, "eu-west-1": endpoint.url },
-          mode: "Manual",
-          approval: false,
-        },
+        { namespace, endpoints: endpoint.url, mode: "Manual", approval: false },
       );
       const first = await controller(namespace, [failpoint]);
-      await west.apply({
-        apiVersion: "switchyard.dev/v1alpha1",
-        kind: "FailoverRun",
-        metadata: { name: "switch", namespace },
-        spec: { planRef: { name: "checkout" }, from: "us-east-1", to: "eu-west-1", trigger: "Manual" },
-      });
+      await west.apply(manualRun(namespace, "switch", { from: "us-east-1", to: "eu-west-1" }));
       await eventually("the failpoint to kill the controller", () =>
         Promise.resolve(first.process.exited() ? true : undefined),
       );
       const successor = await controller(namespace);
 
-      const done = await eventually(
-        "the run to finish",
-        async () => {
-          const r = (await west.custom.getNamespacedCustomObject({
-            group: "switchyard.dev",
-            version: "v1alpha1",
-            namespace,
-            plural: plurals.FailoverRun,
-            name: "switch",
-          })) as FailoverRun;
-          return ["Succeeded", "Failed", "RolledBack", "Cancelled"].includes(r.status?.phase ?? "") ? r : undefined;
-        },
-        60_000,
-      );
+      const done = await west.finishedRun(namespace, "switch", 60_000);
       expect(done.status?.phase).toBe("Succeeded");
       expect(done.status?.journal?.map((e) => e.state)).toEqual(steps.map(() => "Succeeded"));
       expect(done.status?.journal?.find((e) => e.name === "promote-db")?.attempts).toBe(1);

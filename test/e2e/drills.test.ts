@@ -5,31 +5,23 @@
  * starts nothing and records why. A person's failover during a drill pre-empts it: the drill run is cancelled, the
  * drill is Aborted and never fails back.
  */
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { observeWeightedRecords } from "../../src/actuators/route53/weights.js";
 import { drillNowAnnotation, drillScheduleLabel, plurals } from "../../src/crds/definitions.js";
 import type { DrillSchedule } from "../../src/crds/generated/drillschedules.js";
-import type { FailoverRun } from "../../src/crds/generated/failoverruns.js";
 import { route53Client } from "../env/aws-clients.js";
 import { EmulatorControl } from "../env/aws-emulator.js";
-import { startControllerProcess, type ControllerProcess } from "../env/controller-process.js";
-import {
-  checkoutPlan,
-  seedCheckoutAws,
-  seedCheckoutClusters,
-  type CheckoutOptions,
-} from "../fixtures/checkout-world.js";
-import { Cluster, RegionEndpoint, eventually } from "./world.js";
+import { startControllers, type Controllers } from "../env/controllers.js";
+import { manualRun } from "../fixtures/builders.js";
+import { checkoutPlan, seedCheckout } from "../fixtures/checkout-world.js";
+import { Cluster, RegionEndpoint, eventually } from "../fixtures/world.js";
 
 const env = inject("env");
 const [east, west] = env.regions.map((r) => new Cluster(env, r)) as [Cluster, Cluster];
 const control = new EmulatorControl(env.aws.endpoint);
 const route53 = route53Client(env.aws);
 const namespace = "drills";
-const controllers: ControllerProcess[] = [];
+let controllers: Controllers | undefined;
 let endpoint: RegionEndpoint;
 let zoneId = "";
 let blackoutStart = 0;
@@ -37,8 +29,17 @@ let blackoutStart = 0;
 const api = { group: "switchyard.dev", version: "v1alpha1", namespace };
 const schedule = async (name: string, cluster: Cluster = west) =>
   (await cluster.custom.getNamespacedCustomObject({ ...api, plural: plurals.DrillSchedule, name })) as DrillSchedule;
-const run = async (name: string, cluster: Cluster = west) =>
-  (await cluster.custom.getNamespacedCustomObject({ ...api, plural: plurals.FailoverRun, name })) as FailoverRun;
+const run = (name: string, cluster: Cluster = west) => cluster.run(namespace, name);
+/** The schedule once its latest drill has a result. */
+const drillEnded = (name: string, what: string, timeoutMs?: number) =>
+  eventually(
+    what,
+    async () => {
+      const s = await schedule(name);
+      return s.status?.history?.[0]?.result ? s : undefined;
+    },
+    timeoutMs,
+  );
 const runOrNothing = async (name: string, cluster: Cluster) => {
   try {
     return await run(name, cluster);
@@ -72,36 +73,21 @@ beforeAll(async () => {
   await control.reset();
   await control.configure({ changePropagationSeconds: 0.5, globalClusterTransitionSeconds: 1 });
   endpoint = await RegionEndpoint.start();
-  const aws = await seedCheckoutAws(env.aws);
-  zoneId = aws.zoneId;
-  const options: CheckoutOptions = {
-    namespace,
-    aws,
-    endpoints: { "us-east-1": endpoint.url, "eu-west-1": endpoint.url },
-    mode: "Manual",
-    approval: false,
-  };
-  await seedCheckoutClusters({ "us-east-1": east, "eu-west-1": west }, options);
+  const options = await seedCheckout(
+    env.aws,
+    { "us-east-1": east, "eu-west-1": west },
+    { namespace, endpoints: endpoint.url, mode: "Manual", approval: false },
+  );
+  zoneId = options.aws.zoneId;
   // The same plan with a person's approval before writes resume: a drill of it waits there, for the pre-emption story.
   const withApproval = checkoutPlan({ ...options, approval: true });
   for (const cluster of [east, west]) {
     await cluster.apply({ ...withApproval, metadata: { ...withApproval.metadata, name: "checkout-approval" } });
   }
-  const logDir = await mkdtemp(join(tmpdir(), "switchyard-drills-"));
-  for (const [cluster, region] of [
-    [west, "eu-west-1"],
-    [east, "us-east-1"],
-  ] as const) {
-    controllers.push(
-      await startControllerProcess({
-        region,
-        kubeconfig: cluster.info.kubeconfig,
-        aws: env.aws,
-        logDir,
-        extraArgs: ["--lease-name", "drills", "--namespace", namespace],
-      }),
-    );
-  }
+  controllers = await startControllers(
+    { "eu-west-1": west.info, "us-east-1": east.info },
+    { aws: env.aws, leaseName: "drills", namespace },
+  );
   // Given a schedule due every minute whose blackout (this hour and the next two, UTC) covers every due time in this
   // file: it is created first, so its first due time has passed by the last story.
   blackoutStart = Math.floor(Date.now() / 3600_000) * 3600_000;
@@ -118,7 +104,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all(controllers.map((c) => c.process.stop()));
+  await controllers?.stop();
   await endpoint?.stop();
 });
 
@@ -126,14 +112,7 @@ describe("drills", () => {
   it("a Switchover drill moves to eu-west-1 for real, holds, fails back, and keeps its RTO and report", async () => {
     await west.apply(drillSchedule("weekly", { type: "Switchover", holdSeconds: 2 }, new Date().toISOString()));
 
-    const done = await eventually(
-      "the drill to finish",
-      async () => {
-        const s = await schedule("weekly");
-        return s.status?.history?.[0]?.result ? s : undefined;
-      },
-      60_000,
-    );
+    const done = await drillEnded("weekly", "the drill to finish", 60_000);
     const entry = done.status!.history![0]!;
     expect(entry.result).toBe("Succeeded");
     expect(done.status?.lastResult).toBe("Succeeded");
@@ -192,17 +171,9 @@ describe("drills", () => {
     );
     const drillName = waiting.metadata.name ?? "";
 
-    await west.apply({
-      apiVersion: "switchyard.dev/v1alpha1",
-      kind: "FailoverRun",
-      metadata: { name: "incident-1", namespace },
-      spec: { planRef: { name: "checkout" }, from: "us-east-1", to: "eu-west-1", trigger: "Manual", reason: "INC-42" },
-    });
+    await west.apply(manualRun(namespace, "incident-1", { from: "us-east-1", to: "eu-west-1", reason: "INC-42" }));
 
-    const aborted = await eventually("the drill to be Aborted", async () => {
-      const s = await schedule("preempted");
-      return s.status?.history?.[0]?.result ? s : undefined;
-    });
+    const aborted = await drillEnded("preempted", "the drill to be Aborted");
     expect(aborted.status?.history?.[0]).toMatchObject({ runName: drillName, result: "Aborted" });
     const cancelled = await run(drillName);
     expect(cancelled.spec.cancel).toBe(true);
@@ -238,14 +209,7 @@ describe("drills", () => {
     await west.apply(
       drillSchedule("every-minute", { schedule: "* * * * *", type: "DryRun", from: "us-east-1", to: "eu-west-1" }),
     );
-    const done = await eventually(
-      "the next minute's drill to finish",
-      async () => {
-        const s = await schedule("every-minute");
-        return s.status?.history?.[0]?.result ? s : undefined;
-      },
-      90_000,
-    );
+    const done = await drillEnded("every-minute", "the next minute's drill to finish", 90_000);
     const entry = done.status!.history![0]!;
     expect(entry.result).toBe("Succeeded");
     expect(Date.parse(entry.scheduledTime ?? "") % 60_000).toBe(0);

@@ -25,7 +25,7 @@ import { route53Client } from "../env/aws-clients.js";
 import { EmulatorControl } from "../env/aws-emulator.js";
 import { ensureBinaries } from "../env/binaries.js";
 import { startControlPlane, type ControlPlane } from "../env/control-plane.js";
-import { startControllerProcess, type ControllerProcess } from "../env/controller-process.js";
+import { Controllers } from "../env/controllers.js";
 import {
   checkoutPlan,
   fenceName,
@@ -34,7 +34,7 @@ import {
   setIdentifiersFor,
   type CheckoutAws,
 } from "../fixtures/checkout-world.js";
-import { Cluster, RegionEndpoint, eventually } from "./world.js";
+import { Cluster, RegionEndpoint, eventually } from "../fixtures/world.js";
 
 const env = inject("env");
 const namespace = "race";
@@ -53,7 +53,7 @@ const clusters = {} as Record<Region, Cluster>;
 const endpoints = {} as Record<Region, RegionEndpoint>;
 /** What each candidate's probe of the other candidate reaches across the cut link: it always fails. */
 let cutLink: RegionEndpoint;
-const controllers: ControllerProcess[] = [];
+let controllers: Controllers | undefined;
 let plane: ControlPlane;
 let dir: string;
 let zoneId: string;
@@ -141,24 +141,13 @@ beforeAll(async () => {
   aws = await seedCheckoutAws(env.aws, regions);
   zoneId = aws.zoneId;
   await seedClusters();
-  controllers.push(
-    ...(await Promise.all(
-      candidates.map((region) =>
-        startControllerProcess({
-          region,
-          kubeconfig: clusters[region].info.kubeconfig,
-          aws: env.aws,
-          logDir: dir,
-          lease,
-          extraArgs: ["--lease-name", "race", "--namespace", namespace],
-        }),
-      ),
-    )),
-  );
+  // Both candidates start at once, as two regions' controllers would.
+  controllers = new Controllers({ aws: env.aws, logDir: dir, lease, leaseName: "race", namespace });
+  await Promise.all(candidates.map((region) => controllers!.start(region, clusters[region].info)));
 }, 180_000);
 
 afterAll(async () => {
-  await Promise.all(controllers.map((c) => c.process.stop()));
+  await controllers?.stop();
   await Promise.all([...Object.values(endpoints), cutLink].filter(Boolean).map((e) => e.stop()));
   await plane?.stop();
   if (process.env.SWITCHYARD_KEEP_LOGS) console.log(`controller logs kept in ${dir}`);

@@ -4,21 +4,18 @@
  * traffic and the fencing epoch moved in one Route53 batch, Aurora switched over, a wait on the new region's signal,
  * a human approval, writes unfrozen in eu-west-1. Then a dry run back, which changes nothing.
  */
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { observeGlobalCluster } from "../../src/actuators/aurora/global-cluster.js";
 import { readFence } from "../../src/actuators/route53/fencing-record.js";
 import { observeWeightedRecords } from "../../src/actuators/route53/weights.js";
 import { plurals } from "../../src/crds/definitions.js";
-import type { FailoverRun } from "../../src/crds/generated/failoverruns.js";
 import { rdsClient, route53Client } from "../env/aws-clients.js";
 import { EmulatorControl } from "../env/aws-emulator.js";
-import { startControllerProcess, type ControllerProcess } from "../env/controller-process.js";
-import { seedCheckoutAws, seedCheckoutClusters } from "../fixtures/checkout-world.js";
-import { Cluster, RegionEndpoint, eventually } from "./world.js";
+import { startControllers, type Controllers } from "../env/controllers.js";
+import { manualRun } from "../fixtures/builders.js";
+import { seedCheckout } from "../fixtures/checkout-world.js";
+import { Cluster, RegionEndpoint, eventually } from "../fixtures/world.js";
 
 const env = inject("env");
 const [east, west] = env.regions.map((r) => new Cluster(env, r)) as [Cluster, Cluster];
@@ -26,20 +23,12 @@ const control = new EmulatorControl(env.aws.endpoint);
 const route53 = route53Client(env.aws);
 const namespace = "switchover";
 const fast = { acquire: () => Promise.resolve(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
-const controllers: ControllerProcess[] = [];
+let controllers: Controllers | undefined;
 let endpoint: RegionEndpoint;
 let zoneId = "";
 const members: Record<string, string> = {};
 
-async function run(name: string, cluster: Cluster = west): Promise<FailoverRun> {
-  return (await cluster.custom.getNamespacedCustomObject({
-    group: "switchyard.dev",
-    version: "v1alpha1",
-    namespace,
-    plural: plurals.FailoverRun,
-    name,
-  })) as FailoverRun;
-}
+const run = (name: string, cluster: Cluster = west) => cluster.run(namespace, name);
 
 const flag = async (cluster: Cluster) =>
   (await cluster.core.readNamespacedConfigMap({ name: "app-flags", namespace })).data?.read_only;
@@ -65,49 +54,27 @@ beforeAll(async () => {
   await control.reset();
   await control.configure({ changePropagationSeconds: 0.5, globalClusterTransitionSeconds: 1 });
   endpoint = await RegionEndpoint.start();
-  const aws = await seedCheckoutAws(env.aws);
+  const { aws } = await seedCheckout(
+    env.aws,
+    { "us-east-1": east, "eu-west-1": west },
+    { namespace, endpoints: endpoint.url, mode: "Manual", approval: true },
+  );
   zoneId = aws.zoneId;
   Object.assign(members, aws.members);
-  await seedCheckoutClusters(
-    { "us-east-1": east, "eu-west-1": west },
-    {
-      namespace,
-      aws,
-      endpoints: { "us-east-1": endpoint.url, "eu-west-1": endpoint.url },
-      mode: "Manual",
-      approval: true,
-    },
+  controllers = await startControllers(
+    { "eu-west-1": west.info, "us-east-1": east.info },
+    { aws: env.aws, leaseName: "switchover", namespace },
   );
-  const logDir = await mkdtemp(join(tmpdir(), "switchyard-switchover-"));
-  for (const [cluster, region] of [
-    [west, "eu-west-1"],
-    [east, "us-east-1"],
-  ] as const) {
-    controllers.push(
-      await startControllerProcess({
-        region,
-        kubeconfig: cluster.info.kubeconfig,
-        aws: env.aws,
-        logDir,
-        extraArgs: ["--lease-name", "switchover", "--namespace", namespace],
-      }),
-    );
-  }
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all(controllers.map((c) => c.process.stop()));
+  await controllers?.stop();
   await endpoint?.stop();
 });
 
 describe("planned switchover us-east-1 → eu-west-1", () => {
   it("runs every step in order, waits for a person, and ends Succeeded with evidence", async () => {
-    await west.apply({
-      apiVersion: "switchyard.dev/v1alpha1",
-      kind: "FailoverRun",
-      metadata: { name: "switchover-1", namespace },
-      spec: { planRef: { name: "checkout" }, from: "us-east-1", to: "eu-west-1", trigger: "Manual", reason: "e2e" },
-    });
+    await west.apply(manualRun(namespace, "switchover-1", { from: "us-east-1", to: "eu-west-1", reason: "e2e" }));
 
     const waiting = await eventually(
       "the run to wait for approval",
@@ -193,12 +160,7 @@ describe("planned switchover us-east-1 → eu-west-1", () => {
     });
     const before = await world();
     const callsBefore = (await control.calls()).length;
-    await east.apply({
-      apiVersion: "switchyard.dev/v1alpha1",
-      kind: "FailoverRun",
-      metadata: { name: "dry-back", namespace },
-      spec: { planRef: { name: "checkout" }, from: "eu-west-1", to: "us-east-1", trigger: "Manual", dryRun: true },
-    });
+    await east.apply(manualRun(namespace, "dry-back", { from: "eu-west-1", to: "us-east-1", dryRun: true }));
     const done = await eventually("the dry run to finish", async () => {
       const r = await run("dry-back", east);
       return r.status?.phase === "Succeeded" ? r : undefined;

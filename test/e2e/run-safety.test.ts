@@ -4,9 +4,6 @@
  * the frozen flag unfrozen); the kill switch holds a run before its first step until it is removed; and a plan keeps
  * only its historyLimit of finished runs.
  */
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { readFence } from "../../src/actuators/route53/fencing-record.js";
@@ -15,16 +12,10 @@ import { pausedAnnotation, plurals } from "../../src/crds/definitions.js";
 import type { FailoverRun } from "../../src/crds/generated/failoverruns.js";
 import { route53Client } from "../env/aws-clients.js";
 import { EmulatorControl } from "../env/aws-emulator.js";
-import { startControllerProcess, type ControllerProcess } from "../env/controller-process.js";
-import {
-  fenceName,
-  recordName,
-  seedCheckoutAws,
-  seedCheckoutClusters,
-  setIdentifiers,
-  type CheckoutAws,
-} from "../fixtures/checkout-world.js";
-import { Cluster, RegionEndpoint, eventually } from "./world.js";
+import { startControllers, type Controllers } from "../env/controllers.js";
+import { manualRun } from "../fixtures/builders.js";
+import { fenceName, recordName, seedCheckout, setIdentifiers, type CheckoutAws } from "../fixtures/checkout-world.js";
+import { Cluster, RegionEndpoint, eventually } from "../fixtures/world.js";
 
 const env = inject("env");
 const [east, west] = env.regions.map((r) => new Cluster(env, r)) as [Cluster, Cluster];
@@ -32,28 +23,17 @@ const control = new EmulatorControl(env.aws.endpoint);
 const route53 = route53Client(env.aws);
 const namespace = "run-safety";
 const now = { acquire: () => Promise.resolve(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
-const controllers: ControllerProcess[] = [];
+let controllers: Controllers | undefined;
 let endpoint: RegionEndpoint;
 let aws: CheckoutAws;
 
 const merge = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 const crd = { group: "switchyard.dev", version: "v1alpha1", namespace };
 
-const getRun = async (name: string) =>
-  (await west.custom.getNamespacedCustomObject({ ...crd, plural: plurals.FailoverRun, name })) as FailoverRun;
-const finished = (name: string) =>
-  eventually(`run ${name} to finish`, async () => {
-    const r = await getRun(name);
-    return ["Succeeded", "Failed", "RolledBack", "Cancelled"].includes(r.status?.phase ?? "") ? r : undefined;
-  });
-const runSpec = (plan: string, extra: object = {}) => ({
-  planRef: { name: plan },
-  from: "us-east-1",
-  to: "eu-west-1",
-  trigger: "Manual",
-  reason: "e2e",
-  ...extra,
-});
+const finished = (name: string) => west.finishedRun(namespace, name);
+/** A person's run us-east-1 → eu-west-1 of `plan`. */
+const run = (name: string, plan: string, extra: Partial<FailoverRun["spec"]> = {}) =>
+  manualRun(namespace, name, { planRef: { name: plan }, from: "us-east-1", to: "eu-west-1", reason: "e2e", ...extra });
 const flag = async (cluster: Cluster) =>
   (await cluster.core.readNamespacedConfigMap({ name: "app-flags", namespace })).data?.read_only;
 const weights = async () => {
@@ -90,31 +70,19 @@ beforeAll(async () => {
   await control.reset();
   await control.configure({ changePropagationSeconds: 0.2 });
   endpoint = await RegionEndpoint.start();
-  aws = await seedCheckoutAws(env.aws);
-  await seedCheckoutClusters(
+  ({ aws } = await seedCheckout(
+    env.aws,
     { "us-east-1": east, "eu-west-1": west },
-    {
-      namespace,
-      aws,
-      endpoints: { "us-east-1": endpoint.url, "eu-west-1": endpoint.url },
-      mode: "Manual",
-      approval: false,
-    },
-  );
-  const logDir = await mkdtemp(join(tmpdir(), "switchyard-run-safety-"));
-  controllers.push(
-    await startControllerProcess({
-      region: "eu-west-1",
-      kubeconfig: west.info.kubeconfig,
-      aws: env.aws,
-      logDir,
-      extraArgs: ["--lease-name", "run-safety", "--namespace", namespace],
-    }),
+    { namespace, endpoints: endpoint.url, mode: "Manual", approval: false },
+  ));
+  controllers = await startControllers(
+    { "eu-west-1": west.info },
+    { aws: env.aws, leaseName: "run-safety", namespace },
   );
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all(controllers.map((c) => c.process.stop()));
+  await controllers?.stop();
   await endpoint?.stop();
 });
 
@@ -127,12 +95,7 @@ describe("a failing step under onFailure: Rollback", () => {
     };
     await west.apply(plan("rollback", [freeze, shift(), unreachableFlag], { onFailure: "Rollback" }));
     expect(await fence()).toEqual({ active: "us-east-1", epoch: 1 });
-    await west.apply({
-      apiVersion: "switchyard.dev/v1alpha1",
-      kind: "FailoverRun",
-      metadata: { name: "rolls-back", namespace },
-      spec: runSpec("rollback"),
-    });
+    await west.apply(run("rolls-back", "rollback"));
 
     const done = await finished("rolls-back");
     expect(done.status?.phase).toBe("RolledBack");
@@ -171,14 +134,9 @@ describe("the kill switch", () => {
       { name: "app-flags", namespace, body: { data: { read_only: "false" } } },
       merge,
     );
-    await west.apply({
-      apiVersion: "switchyard.dev/v1alpha1",
-      kind: "FailoverRun",
-      metadata: { name: "held", namespace },
-      spec: runSpec("paused"),
-    });
+    await west.apply(run("held", "paused"));
     const held = await eventually("the run to be held", async () => {
-      const r = await getRun("held");
+      const r = await west.run(namespace, "held");
       return r.status?.conditions?.some((c) => c.type === "Paused" && c.status === "True") ? r : undefined;
     });
     expect(held.status?.journal ?? []).toEqual([]);
@@ -204,12 +162,7 @@ describe("run history", () => {
   it("keeps only the plan's historyLimit of finished runs, deleting the oldest", async () => {
     await west.apply(plan("history", [freeze], { historyLimit: 2 }));
     for (const name of ["history-1", "history-2", "history-3"]) {
-      await west.apply({
-        apiVersion: "switchyard.dev/v1alpha1",
-        kind: "FailoverRun",
-        metadata: { name, namespace },
-        spec: runSpec("history", { dryRun: true }),
-      });
+      await west.apply(run(name, "history", { dryRun: true }));
       await finished(name);
     }
     const names = await eventually("the oldest run to be deleted", async () => {

@@ -3,9 +3,6 @@
  * controller's Route53 requests — listings, fencing reads, change batches, INSYNC polls and the retries of throttled
  * calls alike — stay within the account's quota, as the AWS emulator's call log shows.
  */
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import {
   ChangeResourceRecordSetsCommand,
   CreateHostedZoneCommand,
@@ -16,9 +13,10 @@ import { fenceChange, fencingRecordSet } from "../../src/core/plan/fencing.js";
 import type { FailoverRun } from "../../src/crds/generated/failoverruns.js";
 import { route53Client } from "../env/aws-clients.js";
 import { EmulatorControl } from "../env/aws-emulator.js";
-import { startControllerProcess, type ControllerProcess } from "../env/controller-process.js";
+import { startControllers, type Controllers } from "../env/controllers.js";
+import { manualRun } from "../fixtures/builders.js";
 import { checkoutPolicy, fenceName, recordName, setIdentifiers } from "../fixtures/checkout-world.js";
-import { Cluster, RegionEndpoint, eventually } from "./world.js";
+import { Cluster, RegionEndpoint, eventually } from "../fixtures/world.js";
 
 const env = inject("env");
 const west = new Cluster(env, env.regions[1]!);
@@ -26,7 +24,7 @@ const control = new EmulatorControl(env.aws.endpoint);
 const route53 = route53Client(env.aws);
 const policies = ["throttle-a", "throttle-b", "throttle-c", "throttle-d"];
 const injectedThrottles = 12;
-const controllers: ControllerProcess[] = [];
+let controllers: Controllers | undefined;
 let endpoint: RegionEndpoint;
 
 /** A zone per policy (Route53 allows several of one name) with its weighted records (us-east-1 active) and fencing record at epoch 1. */
@@ -102,19 +100,11 @@ beforeAll(async () => {
       },
     });
   }
-  controllers.push(
-    await startControllerProcess({
-      region: "eu-west-1",
-      kubeconfig: west.info.kubeconfig,
-      aws: env.aws,
-      logDir: await mkdtemp(join(tmpdir(), "switchyard-throttling-")),
-      extraArgs: ["--lease-name", "throttling"],
-    }),
-  );
+  controllers = await startControllers({ "eu-west-1": west.info }, { aws: env.aws, leaseName: "throttling" });
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all(controllers.map((c) => c.process.stop()));
+  await controllers?.stop();
   await endpoint?.stop();
 });
 
@@ -123,12 +113,7 @@ describe("failovers under Route53 throttling", () => {
     await control.injectFault({ service: "route53", action: "*", code: "Throttling", count: injectedThrottles });
     const since = Date.now() / 1000;
     for (const namespace of policies) {
-      await west.apply({
-        apiVersion: "switchyard.dev/v1alpha1",
-        kind: "FailoverRun",
-        metadata: { name: "move", namespace },
-        spec: { planRef: { name: "checkout" }, from: "us-east-1", to: "eu-west-1", trigger: "Manual", reason: "e2e" },
-      });
+      await west.apply(manualRun(namespace, "move", { from: "us-east-1", to: "eu-west-1", reason: "e2e" }));
     }
     const runs = await eventually(
       "every run to finish",

@@ -15,22 +15,16 @@ import { route53Client } from "../env/aws-clients.js";
 import { EmulatorControl } from "../env/aws-emulator.js";
 import { ensureBinaries } from "../env/binaries.js";
 import { startControlPlane, type ControlPlane } from "../env/control-plane.js";
-import { startControllerProcess, type ControllerProcess } from "../env/controller-process.js";
-import {
-  fenceName,
-  publishReplicationLag,
-  seedCheckoutAws,
-  seedCheckoutClusters,
-  type CheckoutAws,
-} from "../fixtures/checkout-world.js";
-import { Cluster, RegionEndpoint, eventually } from "./world.js";
+import { startControllers, type Controllers } from "../env/controllers.js";
+import { fenceName, publishReplicationLag, seedCheckout, type CheckoutAws } from "../fixtures/checkout-world.js";
+import { Cluster, RegionEndpoint, eventually } from "../fixtures/world.js";
 
 const env = inject("env");
 const west = new Cluster(env, env.regions[1]!);
 const control = new EmulatorControl(env.aws.endpoint);
 const namespace = "unplanned";
 const lease = { durationSeconds: 3, renewDeadlineSeconds: 2, retryPeriodSeconds: 0.5 };
-const controllers: ControllerProcess[] = [];
+let controllers: Controllers | undefined;
 const endpoints: Record<string, RegionEndpoint> = {};
 let plane: ControlPlane;
 let east: Cluster;
@@ -50,36 +44,24 @@ beforeAll(async () => {
   await control.configure({ changePropagationSeconds: 0.2, globalClusterTransitionSeconds: 1 });
   endpoints["us-east-1"] = await RegionEndpoint.start();
   endpoints["eu-west-1"] = await RegionEndpoint.start();
-  aws = await seedCheckoutAws(env.aws);
-  await seedCheckoutClusters(
+  ({ aws } = await seedCheckout(
+    env.aws,
     { "us-east-1": east, "eu-west-1": west },
     {
       namespace,
-      aws,
       endpoints: { "us-east-1": endpoints["us-east-1"].url, "eu-west-1": endpoints["eu-west-1"].url },
       mode: "Automatic",
       approval: false,
     },
+  ));
+  controllers = await startControllers(
+    { "us-east-1": east.info, "eu-west-1": west.info },
+    { aws: env.aws, logDir: dir, lease, leaseName: "unplanned", namespace },
   );
-  for (const [cluster, region] of [
-    [east, "us-east-1"],
-    [west, "eu-west-1"],
-  ] as const) {
-    controllers.push(
-      await startControllerProcess({
-        region,
-        kubeconfig: cluster.info.kubeconfig,
-        aws: env.aws,
-        logDir: dir,
-        lease,
-        extraArgs: ["--lease-name", "unplanned", "--namespace", namespace],
-      }),
-    );
-  }
 }, 180_000);
 
 afterAll(async () => {
-  await Promise.all(controllers.map((c) => c.process.stop()));
+  await controllers?.stop();
   await Promise.all(Object.values(endpoints).map((e) => e.stop()));
   await plane?.stop();
   await rm(dir, { recursive: true, force: true });

@@ -24,6 +24,10 @@ export interface ControllerProcessOptions {
   logDir: string;
   identity?: string;
   leaseNamespace?: string;
+  /** the Lease the replicas of one test contend for (--lease-name; the controller's default otherwise) */
+  leaseName?: string;
+  /** the one namespace it watches (--namespace; all namespaces otherwise) */
+  namespace?: string;
   /** short lease timings make leader-election tests quick */
   lease?: { durationSeconds: number; renewDeadlineSeconds: number; retryPeriodSeconds: number };
   extraArgs?: string[];
@@ -45,6 +49,8 @@ export async function startControllerProcess(options: ControllerProcessOptions):
     ...["--renew-deadline-seconds", String(lease.renewDeadlineSeconds)],
     ...["--retry-period-seconds", String(lease.retryPeriodSeconds)],
     ...["--aws-endpoint", options.aws.endpoint, "--log-level", "debug"],
+    ...(options.leaseName ? ["--lease-name", options.leaseName] : []),
+    ...(options.namespace ? ["--namespace", options.namespace] : []),
     ...(options.extraArgs ?? []),
   ];
   process.env.AWS_ACCESS_KEY_ID = options.aws.accessKeyId;
@@ -57,7 +63,13 @@ export async function startControllerProcess(options: ControllerProcessOptions):
     options.failpoints ? { ...process.env, SWITCHYARD_FAILPOINTS: options.failpoints.join(",") } : process.env,
   );
   const healthUrl = `http://127.0.0.1:${port}`;
-  await waitUntilReady(proc, async () => (await fetch(`${healthUrl}/readyz`)).ok, 60_000);
+  try {
+    await waitUntilReady(proc, async () => (await fetch(`${healthUrl}/readyz`)).ok, 60_000);
+  } catch (error) {
+    // One that never became ready is not left behind for the caller to find.
+    await proc.kill();
+    throw error;
+  }
   return {
     process: proc,
     healthUrl,

@@ -5,26 +5,23 @@
  * code and what it left in the cluster; bad input is checked to fail with one clear line and to create nothing.
  */
 import { execFile } from "node:child_process";
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { drillNowAnnotation, pausedAnnotation, plurals } from "../../src/crds/definitions.js";
 import type { DrillSchedule } from "../../src/crds/generated/drillschedules.js";
-import type { FailoverRun } from "../../src/crds/generated/failoverruns.js";
 import type { RunReport } from "../../src/core/report/run-report.js";
 import { EmulatorControl } from "../env/aws-emulator.js";
-import { startControllerProcess, type ControllerProcess } from "../env/controller-process.js";
-import { seedCheckoutAws, seedCheckoutClusters } from "../fixtures/checkout-world.js";
-import { Cluster, RegionEndpoint, eventually } from "../e2e/world.js";
+import { startControllers, type Controllers } from "../env/controllers.js";
+import { seedCheckout } from "../fixtures/checkout-world.js";
+import { Cluster, RegionEndpoint, eventually } from "../fixtures/world.js";
 
 const env = inject("env");
 const [east, west] = env.regions.map((r) => new Cluster(env, r)) as [Cluster, Cluster];
 const control = new EmulatorControl(env.aws.endpoint);
 const namespace = "cli";
 const root = join(import.meta.dirname, "..", "..");
-const controllers: ControllerProcess[] = [];
+let controllers: Controllers | undefined;
 let endpoint: RegionEndpoint;
 
 interface Result {
@@ -52,7 +49,7 @@ function switchyard(args: string[], options: { cluster?: Cluster; input?: string
 
 const custom = (cluster: Cluster, plural: string, name: string) =>
   cluster.custom.getNamespacedCustomObject({ group: "switchyard.dev", version: "v1alpha1", namespace, plural, name });
-const run = async (name: string) => (await custom(west, plurals.FailoverRun, name)) as FailoverRun;
+const run = (name: string) => west.run(namespace, name);
 const runNames = async () => (await west.runs(namespace)).map((r) => r.metadata.name).sort();
 const createdRun = (stdout: string) => /failoverrun\/(\S+) created/.exec(stdout)?.[1] ?? "";
 
@@ -67,16 +64,10 @@ beforeAll(async () => {
   await control.reset();
   await control.configure({ changePropagationSeconds: 0.5, globalClusterTransitionSeconds: 1 });
   endpoint = await RegionEndpoint.start();
-  const aws = await seedCheckoutAws(env.aws);
-  await seedCheckoutClusters(
+  await seedCheckout(
+    env.aws,
     { "us-east-1": east, "eu-west-1": west },
-    {
-      namespace,
-      aws,
-      endpoints: { "us-east-1": endpoint.url, "eu-west-1": endpoint.url },
-      mode: "Manual",
-      approval: true,
-    },
+    { namespace, endpoints: endpoint.url, mode: "Manual", approval: true },
   );
   await west.apply(drillSchedule("yearly", false), drillSchedule("suspended", true));
   await west.custom.patchNamespacedCustomObjectStatus(
@@ -90,20 +81,11 @@ beforeAll(async () => {
     },
     setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
   );
-  const logDir = await mkdtemp(join(tmpdir(), "switchyard-cli-"));
-  controllers.push(
-    await startControllerProcess({
-      region: "eu-west-1",
-      kubeconfig: west.info.kubeconfig,
-      aws: env.aws,
-      logDir,
-      extraArgs: ["--lease-name", "cli", "--namespace", namespace],
-    }),
-  );
+  controllers = await startControllers({ "eu-west-1": west.info }, { aws: env.aws, leaseName: "cli", namespace });
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all(controllers.map((c) => c.process.stop()));
+  await controllers?.stop();
   await endpoint?.stop();
 });
 
