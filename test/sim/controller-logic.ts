@@ -78,7 +78,7 @@ function parse(value: string | undefined): FencingRecord | undefined {
 }
 
 /** runInProgress of reconcile.ts: a run of this cluster that has not finished (the sim's store is never behind). */
-const inProgress = (runs: readonly RunView[]): boolean => runs.some((r) => r.phase === "Running");
+const inProgress = (runs: readonly RunView[]): false | string => runs.find((r) => r.phase === "Running")?.name ?? false;
 
 /**
  * keepRoleState of self-fencing.ts: the fenced state at every reconcile, the active state once, when this region
@@ -130,6 +130,7 @@ function auroraStep(run: RunView, policy: SimPolicy): AuroraGlobalStep {
       globalClusterIdentifier: "global",
       members: Object.fromEntries(policy.regions.map((r) => [r.name, `arn:${r.name}`])),
       mode: "Auto",
+      dataLossGate: "Enforce",
       target: run.to,
       source: run.from,
     },
