@@ -7,7 +7,7 @@
  */
 import type { BatchOptions } from "../../../actuators/route53/change-batch.js";
 import type { FencingLocation } from "../../../actuators/route53/fencing-record.js";
-import type { Route53Api } from "../../../actuators/route53/weights.js";
+import type { Route53Api } from "../../../actuators/route53/change-batch.js";
 import type { RdsApi } from "../../../actuators/aurora/global-cluster.js";
 import type { CloudWatchApi } from "../../../actuators/aurora/replication-lag.js";
 import type { ConfigMapApi } from "../../../actuators/flags/configmap-flag.js";
