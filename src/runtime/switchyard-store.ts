@@ -2,7 +2,7 @@
  * The controllers' stores over the Kubernetes API: reads from informer caches, writes through the API server — status
  * as a merge patch on the status subresource, conditioned on resourceVersion.
  */
-import { kubeStatusOf } from "../actuators/kube-errors.js";
+import { kubeStatusOf } from "../core/kube-errors.js";
 import { PatchStrategy, setHeaderOptions, type CustomObjectsApi, type KubernetesObject } from "@kubernetes/client-node";
 import type { RunStore } from "../controllers/failoverrun/reconcile.js";
 import type { DrillStore, ReportConfigMap } from "../controllers/drillschedule/store.js";
