@@ -24,6 +24,7 @@ import type { FailoverRun, FailoverRunStatus } from "../../crds/generated/failov
 import type { RegionPolicy } from "../../crds/generated/regionpolicies.js";
 import { objectRef, type EventRecorder } from "../ports.js";
 import { leverFor, type LeverContext, type LeverResult, type Levers } from "./levers/index.js";
+import { errorMessage } from "../../core/errors.js";
 
 export interface RunStore {
   run(namespace: string, name: string): FailoverRun | undefined;
@@ -247,7 +248,7 @@ async function perform(action: Action, ctx: LeverContext, deps: RunDeps): Promis
       } catch (error) {
         return {
           kind: "journal",
-          steps: [{ step: action.step, outcome: { type: "Failed", message: messageOf(error), beforeStart: true } }],
+          steps: [{ step: action.step, outcome: { type: "Failed", message: errorMessage(error), beforeStart: true } }],
         };
       }
       if (prepared.refusal) {
@@ -356,11 +357,9 @@ async function safely(act: () => Promise<LeverResult>): Promise<LeverResult> {
   try {
     return await act();
   } catch (error) {
-    return { type: "Failed", message: messageOf(error) };
+    return { type: "Failed", message: errorMessage(error) };
   }
 }
-
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 function toOutcome(result: LeverResult): StepOutcome {
   switch (result.type) {

@@ -87,5 +87,3 @@ export function attemptOf(ctx: LeverContext, step: string): number {
   const attempts = entry?.attempts ?? 0;
   return entry?.state === "Running" ? Math.max(attempts, 1) : attempts + 1;
 }
-
-export const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
