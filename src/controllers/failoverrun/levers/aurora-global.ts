@@ -13,6 +13,7 @@ import { replicationLagSeconds, replicationLagSource } from "../../../actuators/
 import { readFence } from "../../../actuators/route53/fencing-record.js";
 import { entryFor } from "../../../core/plan/journal.js";
 import { guardStep } from "../../../core/plan/guards.js";
+import { parseTime } from "../../../core/time.js";
 import {
   awsRegionOf,
   fencingOf,
@@ -52,8 +53,8 @@ function decisionRecorded(ctx: LeverContext): boolean {
   const last = ctx.policy.status?.lastDecision;
   if (last?.runRef?.name === ctx.run.metadata.name) return true;
   // A later decision has replaced it: that status is newer still.
-  const created = Date.parse(String(ctx.run.metadata.creationTimestamp ?? ""));
-  return Number.isFinite(created) && Date.parse(last?.time ?? "") > created;
+  const created = parseTime(ctx.run.metadata.creationTimestamp);
+  return created !== undefined && Date.parse(last?.time ?? "") > created;
 }
 
 export function auroraGlobalLever(deps: LeverDeps): Lever<AuroraStep> {
