@@ -34,8 +34,8 @@ import { workloadProbe } from "../signals/workload-probe.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { KubeEventRecorder } from "./events.js";
 import { startHealthServer } from "./health-server.js";
-import { Informer } from "./informer.js";
-import { LeaderElector, defaultIdentity } from "./leader-election.js";
+import { Informer } from "./kube/informer.js";
+import { LeaderElector, defaultIdentity } from "./kube/leader-election.js";
 import { NotLeaderError, leaderOnlyEvents, leaderOnlyRunStore, leaderOnlyStore } from "./leader-guard.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
@@ -43,10 +43,10 @@ import { fencePorts } from "./fence-ports.js";
 import { PeerClusters } from "./peer-clusters.js";
 import { failpoints, failpointsVariable } from "./failpoints.js";
 import { route53Quota } from "./route53-quota.js";
-import { sleep, systemTimers } from "./timers.js";
+import { sleep, systemTimers } from "./kube/timers.js";
 import { policyMetrics } from "./policy-metrics.js";
 import { KubeDrillStore, KubeSwitchyardStore } from "./switchyard-store.js";
-import { WorkQueue } from "./work-queue.js";
+import { WorkQueue } from "./kube/work-queue.js";
 
 export interface RunningController {
   stop(): Promise<void>;
