@@ -18,7 +18,6 @@ import { RDSClient } from "@aws-sdk/client-rds";
 import { Route53Client } from "@aws-sdk/client-route-53";
 import { fileURLToPath } from "node:url";
 import { DrillScheduleController } from "../controllers/drillschedule/controller.js";
-import { guardedDrillStore } from "../controllers/drillschedule/store.js";
 import { FailoverRunController } from "../controllers/failoverrun/controller.js";
 import { levers } from "../controllers/failoverrun/levers/index.js";
 import { RegionPolicyController } from "../controllers/regionpolicy/controller.js";
@@ -36,7 +35,7 @@ import { KubeEventRecorder } from "./events.js";
 import { startHealthServer } from "./health-server.js";
 import { Informer } from "./kube/informer.js";
 import { LeaderElector, defaultIdentity } from "./kube/leader-election.js";
-import { NotLeaderError, leaderOnlyEvents, leaderOnlyRunStore, leaderOnlyStore } from "./leader-guard.js";
+import { drillStoreAccess, leaderOnly, leaderOnlyEvents, policyStoreAccess, runStoreAccess } from "./leader-guard.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
 import { fencePorts } from "./fence-ports.js";
@@ -145,7 +144,7 @@ export async function runController(config: Config, log: Logger): Promise<Runnin
         policies,
         plans,
         runs,
-        store: leaderOnlyStore(store, isLeader),
+        store: leaderOnly(policyStoreAccess, store, isLeader),
         events: leaderOnlyEvents(events, isLeader),
         observer: policyMetrics(metrics),
         fence,
@@ -172,7 +171,7 @@ export async function runController(config: Config, log: Logger): Promise<Runnin
         policies,
         queue: runQueue,
         workers: 2,
-        store: leaderOnlyRunStore(store, isLeader),
+        store: leaderOnly(runStoreAccess, store, isLeader),
         levers: planLevers,
         events: leaderOnlyEvents(events, isLeader),
         log,
@@ -194,9 +193,7 @@ export async function runController(config: Config, log: Logger): Promise<Runnin
         runs,
         queue: drillQueue,
         workers: 1,
-        store: guardedDrillStore(drillStore, () => {
-          if (!isLeader()) throw new NotLeaderError();
-        }),
+        store: leaderOnly(drillStoreAccess, drillStore, isLeader),
         events: leaderOnlyEvents(events, isLeader),
         observer: {
           result: (namespace, schedule, result, reason) =>
