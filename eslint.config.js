@@ -42,4 +42,17 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The generic Kubernetes machinery (informer, queue, leader election) knows nothing of Switchyard, so it can be
+    // read, tested and replaced on its own.
+    files: ["src/runtime/kube/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [{ group: ["../*"], message: "src/runtime/kube imports nothing of Switchyard." }],
+        },
+      ],
+    },
+  },
 );

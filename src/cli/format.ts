@@ -1,4 +1,5 @@
 /** Small text helpers shared by the commands: aligned columns and kubectl-style ages. Pure. */
+import { parseTime } from "../core/time.js";
 
 /** Columns padded to their widest cell, two spaces apart, like kubectl get. */
 export function columns(rows: readonly (readonly string[])[]): string[] {
@@ -14,8 +15,8 @@ export function columns(rows: readonly (readonly string[])[]): string[] {
 
 /** "45s", "12m", "3h", "2d" between an RFC 3339 time and now; "in 5m" for a time ahead; "-" when unknown. */
 export function age(time: string | undefined, now: number): string {
-  const at = time === undefined ? NaN : Date.parse(time);
-  if (Number.isNaN(at)) return "-";
+  const at = parseTime(time);
+  if (at === undefined) return "-";
   const seconds = Math.round(Math.abs(now - at) / 1000);
   const text =
     seconds < 120

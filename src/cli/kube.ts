@@ -3,7 +3,7 @@
  * an optional --context, the namespace (-n, else the context's, else "default"), and typed get/list/create/merge-patch
  * of the four switchyard.dev kinds. API errors become one-line CliErrors naming the object.
  */
-import { kubeErrorMessage, kubeStatusOf } from "../actuators/kube-errors.js";
+import { kubeErrorMessage, kubeStatusOf } from "../core/kube-errors.js";
 import { CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { group, plurals, version, type Kind } from "../crds/definitions.js";
 import type { DrillSchedule } from "../crds/generated/drillschedules.js";

@@ -9,6 +9,7 @@ import { CommanderError } from "commander";
 import { processCli } from "./context.js";
 import { CliError, ExitCode } from "./exit-codes.js";
 import { buildProgram } from "./program.js";
+import { errorMessage } from "../core/errors.js";
 
 async function main(argv: string[]): Promise<void> {
   const cli = processCli();
@@ -26,7 +27,7 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = error.exitCode;
       return;
     }
-    cli.err(`error: ${error instanceof Error ? error.message : String(error)}`);
+    cli.err(`error: ${errorMessage(error)}`);
     process.exitCode = ExitCode.Failed;
   }
 }

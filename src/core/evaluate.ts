@@ -12,6 +12,7 @@ import {
   initialSignalState,
   observerFor,
   recordSample,
+  signalKey,
   type Sample,
   type SignalState,
 } from "./health/signal-health.js";
@@ -80,11 +81,6 @@ export interface Evaluation {
 }
 
 const EMPTY_STATE: EvaluationState = { signals: [], regions: [] };
-
-function signalKey(signal: string, region: string): string {
-  // JSON keeps the pair unambiguous whatever characters the names contain.
-  return JSON.stringify([signal, region]);
-}
 
 /**
  * Keeps the state of every signal still in the spec, starts new ones Unknown and drops removed ones. A signal whose

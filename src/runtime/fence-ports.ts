@@ -5,9 +5,8 @@
  */
 import type { CoreV1Api, AppsV1Api } from "@kubernetes/client-node";
 import { setFlag } from "../actuators/flags/configmap-flag.js";
-import type { BatchOptions } from "../actuators/route53/change-batch.js";
+import type { BatchOptions, Route53Api } from "../actuators/route53/change-batch.js";
 import { readFence } from "../actuators/route53/fencing-record.js";
-import type { Route53Api } from "../actuators/route53/weights.js";
 import { scaleDeployment } from "../actuators/scale/deployment-scale.js";
 import type { FencePorts } from "../controllers/regionpolicy/self-fencing.js";
 import type { FencingRecord } from "../core/plan/fencing.js";

@@ -4,129 +4,65 @@
  *
  * Exit codes: 0 after a graceful shutdown (SIGTERM/SIGINT), 2 for bad configuration, 1 for anything else.
  */
-import {
-  AppsV1Api,
-  BatchV1Api,
-  CoordinationV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  KubeConfig,
-  type KubernetesObject,
-} from "@kubernetes/client-node";
-import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
-import { RDSClient } from "@aws-sdk/client-rds";
-import { Route53Client } from "@aws-sdk/client-route-53";
 import { fileURLToPath } from "node:url";
-import { DrillScheduleController } from "../controllers/drillschedule/controller.js";
-import { guardedDrillStore } from "../controllers/drillschedule/store.js";
-import { FailoverRunController } from "../controllers/failoverrun/controller.js";
-import { levers } from "../controllers/failoverrun/levers/index.js";
-import { RegionPolicyController } from "../controllers/regionpolicy/controller.js";
-import { group, plurals, version, type Kind } from "../crds/definitions.js";
-import type { DrillSchedule } from "../crds/generated/drillschedules.js";
-import type { FailoverPlan } from "../crds/generated/failoverplans.js";
-import type { FailoverRun } from "../crds/generated/failoverruns.js";
-import type { RegionPolicy } from "../crds/generated/regionpolicies.js";
-import { probeHttp } from "../signals/http-probe.js";
-import { probePrometheus } from "../signals/prometheus-probe.js";
-import { route53HealthCheckProbe } from "../signals/route53-health-check-probe.js";
-import { workloadProbe } from "../signals/workload-probe.js";
+import { CoordinationV1Api, type KubeConfig } from "@kubernetes/client-node";
+import { clusterInformers, connect, loadKubeConfig, type Clients } from "./clients.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
-import { KubeEventRecorder } from "./events.js";
-import { startHealthServer } from "./health-server.js";
-import { Informer } from "./informer.js";
-import { LeaderElector, defaultIdentity } from "./leader-election.js";
-import { NotLeaderError, leaderOnlyEvents, leaderOnlyRunStore, leaderOnlyStore } from "./leader-guard.js";
-import { createLogger, type Logger } from "./logger.js";
-import { createMetrics } from "./metrics.js";
-import { fencePorts } from "./fence-ports.js";
-import { PeerClusters } from "./peer-clusters.js";
+import { startControllers, type RunningControllers } from "./controllers.js";
 import { failpoints, failpointsVariable } from "./failpoints.js";
-import { route53Quota } from "./route53-quota.js";
-import { sleep, systemTimers } from "./timers.js";
-import { policyMetrics } from "./policy-metrics.js";
-import { KubeDrillStore, KubeSwitchyardStore } from "./switchyard-store.js";
-import { WorkQueue } from "./work-queue.js";
+import { startHealthServer } from "./health-server.js";
+import { LeaderElector, defaultIdentity } from "./kube/leader-election.js";
+import { createLogger, type Logger } from "./logger.js";
+import { createMetrics, type Metrics } from "./metrics.js";
 
 export interface RunningController {
   stop(): Promise<void>;
 }
 
-function loadKubeConfig(config: Config): KubeConfig {
-  const kc = new KubeConfig();
-  if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
-  else kc.loadFromCluster();
-  return kc;
-}
-
 export async function runController(config: Config, log: Logger): Promise<RunningController> {
   const kc = loadKubeConfig(config);
   const metrics = createMetrics();
-  const informer = <T extends KubernetesObject>(kind: Kind) =>
-    new Informer<T>({
-      kubeConfig: kc,
-      resource: { group, version, plural: plurals[kind], ...(config.namespace ? { namespace: config.namespace } : {}) },
-      logger: log.child({ informer: kind }),
-    });
-  const policies = informer<RegionPolicy>("RegionPolicy");
-  const plans = informer<FailoverPlan>("FailoverPlan");
-  const runs = informer<FailoverRun>("FailoverRun");
-  const schedules = informer<DrillSchedule>("DrillSchedule");
-  const informers = [policies, plans, runs, schedules];
-  for (const i of informers) i.start();
+  const informers = clusterInformers(kc, config, log);
+  for (const i of informers.all) i.start();
 
   const health = await startHealthServer(config.healthAddress, metrics.registry, () =>
-    informers.every((i) => i.hasSynced()),
+    informers.all.every((i) => i.hasSynced()),
   );
   log.info({ address: health.address() }, "serving /healthz, /readyz and /metrics");
 
   const identity = config.identity ?? defaultIdentity();
-  const crashAt = failpoints(process.env[failpointsVariable], log);
-  const route53 = new Route53Client({
-    region: "us-east-1",
-    // Throttling is retried by our own code, which takes a quota turn for every attempt; the SDK's retries would not.
-    maxAttempts: 1,
-    ...(config.awsEndpoint ? { endpoint: config.awsEndpoint } : {}),
-  });
-  const peers = new PeerClusters(kc, config.region, () => policies.list());
-  const store = new KubeSwitchyardStore(kc.makeApiClient(CustomObjectsApi), { policies, plans, runs });
-  const drillStore = new KubeDrillStore(
-    store,
-    { custom: kc.makeApiClient(CustomObjectsApi), configMaps: kc.makeApiClient(CoreV1Api) },
-    async (region, namespace) => (await peers.kubeConfigFor(region, namespace)).makeApiClient(CustomObjectsApi),
-    { schedules },
-  );
-  const events = new KubeEventRecorder(kc.makeApiClient(CoreV1Api), "switchyard-controller", identity, log);
-  const awsEndpoint = config.awsEndpoint ? { endpoint: config.awsEndpoint } : {};
-  const rdsFor = perRegion((region) => new RDSClient({ region, ...awsEndpoint }));
-  const cloudwatchFor = perRegion((region) => new CloudWatchClient({ region, ...awsEndpoint }));
-  const pause = (ms: number) => sleep(systemTimers, ms);
-  // One quota for every Route53 call of this process (the account's limit is about five a second).
-  const route53Options = { acquire: route53Quota(), sleep: pause, pollIntervalMs: 2000 };
-  const fence = fencePorts(route53, route53Options, {
-    core: kc.makeApiClient(CoreV1Api),
-    apps: kc.makeApiClient(AppsV1Api),
-  });
-  const planLevers = levers({
-    route53,
-    route53Options,
-    rds: rdsFor.get,
-    cloudwatch: cloudwatchFor.get,
-    configMaps: (region, namespace) => peers.coreApi(region, namespace),
-    scales: (region, namespace) => peers.apps(region, namespace),
-    jobs: async (region, namespace) => (await peers.kubeConfigFor(region, namespace)).makeApiClient(BatchV1Api),
-    secrets: kc.makeApiClient(CoreV1Api),
-    fetch: (input, init) => fetch(input, init),
-    sleep: pause,
-    now: () => Date.now(),
-  });
-  let controller: RegionPolicyController | undefined;
-  let runController: FailoverRunController | undefined;
-  let drillController: DrillScheduleController | undefined;
+  const failpoint = failpoints(process.env[failpointsVariable], log);
+  const clients = connect(kc, informers, config, log, identity);
+  const elector = leaderElector({ kc, config, log, metrics, identity, clients, failpoint });
+  elector.start();
+
+  return {
+    stop: async () => {
+      // Release the lease only after the reconciles in flight have finished, so the next leader starts from their writes.
+      await elector.release();
+      await Promise.all(informers.all.map((i) => i.stop()));
+      await health.close();
+      clients.destroy();
+    },
+  };
+}
+
+interface Leadership {
+  kc: KubeConfig;
+  config: Config;
+  log: Logger;
+  metrics: Metrics;
+  identity: string;
+  clients: Clients;
+  failpoint: ((name: string) => void) | undefined;
+}
+
+/** Only the leader of the Lease runs the controllers: they are started on winning it and stopped on losing it. */
+function leaderElector({ kc, config, log, metrics, identity, clients, failpoint }: Leadership): LeaderElector {
+  let running: RunningControllers | undefined;
   // Called only once the elector below exists: by writes of a controller that the elector itself started.
   const isLeader = () => elector.isLeader();
-
-  const elector = new LeaderElector({
+  const elector: LeaderElector = new LeaderElector({
     coordinationApi: kc.makeApiClient(CoordinationV1Api),
     namespace: config.leaseNamespace,
     name: config.leaseName,
@@ -140,130 +76,28 @@ export async function runController(config: Config, log: Logger): Promise<Runnin
     onStartedLeading: () => {
       metrics.leader.set(1);
       log.info({ identity }, "started leading");
-      const queue = new WorkQueue<string>();
-      controller = new RegionPolicyController({
-        policies,
-        plans,
-        runs,
-        store: leaderOnlyStore(store, isLeader),
-        events: leaderOnlyEvents(events, isLeader),
-        observer: policyMetrics(metrics),
-        fence,
-        probes: {
-          http: probeHttp,
-          prometheus: probePrometheus,
-          route53HealthCheck: route53HealthCheckProbe(route53, { ...route53Options, maxAttempts: 3 }),
-          workload: workloadProbe((region, namespace) => peers.apps(region, namespace)),
-        },
-        queue,
-        log,
-        localRegion: config.region,
-        workers: 2,
-        now: Date.now,
-        onReconciled: (seconds, error) => {
-          metrics.reconcileDuration.observe({ controller: "regionpolicy" }, seconds);
-          if (error) metrics.reconcileErrors.inc({ controller: "regionpolicy" });
-          metrics.queueDepth.set({ controller: "regionpolicy" }, queue.len());
-        },
-      });
-      const runQueue = new WorkQueue<string>();
-      runController = new FailoverRunController({
-        runs,
-        policies,
-        queue: runQueue,
-        workers: 2,
-        store: leaderOnlyRunStore(store, isLeader),
-        levers: planLevers,
-        events: leaderOnlyEvents(events, isLeader),
-        log,
-        localRegion: config.region,
-        now: Date.now,
-        reachable: (region, namespace) => peers.reachable(region, namespace),
-        ...(crashAt ? { failpoint: crashAt } : {}),
-        onReconciled: (seconds, error) => {
-          metrics.reconcileDuration.observe({ controller: "failoverrun" }, seconds);
-          if (error) metrics.reconcileErrors.inc({ controller: "failoverrun" });
-          metrics.queueDepth.set({ controller: "failoverrun" }, runQueue.len());
-        },
-      });
-      const drillQueue = new WorkQueue<string>();
-      drillController = new DrillScheduleController({
-        schedules,
-        policies,
-        plans,
-        runs,
-        queue: drillQueue,
-        workers: 1,
-        store: guardedDrillStore(drillStore, () => {
-          if (!isLeader()) throw new NotLeaderError();
-        }),
-        events: leaderOnlyEvents(events, isLeader),
-        observer: {
-          result: (namespace, schedule, result, reason) =>
-            metrics.drillResults.inc({ namespace, schedule, result, reason }),
-        },
-        log,
-        localRegion: config.region,
-        now: Date.now,
-        onReconciled: (seconds, error) => {
-          metrics.reconcileDuration.observe({ controller: "drillschedule" }, seconds);
-          if (error) metrics.reconcileErrors.inc({ controller: "drillschedule" });
-          metrics.queueDepth.set({ controller: "drillschedule" }, drillQueue.len());
-        },
-      });
-      // Reconciling before the caches hold everything would decide on a partial world.
-      void Promise.all(informers.map((i) => i.waitForSync())).then(() => {
-        controller?.start();
-        runController?.start();
-        drillController?.start();
-      });
+      running = startControllers({ clients, config, metrics, log, isLeader, ...(failpoint ? { failpoint } : {}) });
     },
     onStoppedLeading: async () => {
       metrics.leader.set(0);
       log.info({ identity }, "stopped leading");
-      await Promise.all([controller?.stop(), runController?.stop(), drillController?.stop()]);
-      controller = undefined;
-      runController = undefined;
-      drillController = undefined;
+      await running?.stop();
+      running = undefined;
     },
   });
-  elector.start();
-
-  return {
-    stop: async () => {
-      // Release the lease only after the reconciles in flight have finished, so the next leader starts from their writes.
-      await elector.release();
-      await Promise.all(informers.map((i) => i.stop()));
-      await health.close();
-      route53.destroy();
-      rdsFor.destroy();
-      cloudwatchFor.destroy();
-    },
-  };
-}
-
-/** One SDK client per AWS region, made on first use. */
-function perRegion<C extends { destroy(): void }>(make: (region: string) => C) {
-  const clients = new Map<string, C>();
-  return {
-    get: (region: string): C => {
-      let client = clients.get(region);
-      if (!client) {
-        client = make(region);
-        clients.set(region, client);
-      }
-      return client;
-    },
-    destroy: () => {
-      for (const client of clients.values()) client.destroy();
-    },
-  };
+  return elector;
 }
 
 async function main(): Promise<void> {
-  let config: Config;
+  const config = configOrExit();
+  const log = createLogger(config.logLevel, config.region);
+  const running = await runController(config, log);
+  stopOnSignal(running, config.shutdownGraceSeconds, log);
+}
+
+function configOrExit(): Config {
   try {
-    config = loadConfig(process.argv.slice(2), process.env);
+    return loadConfig(process.argv.slice(2), process.env);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`switchyard-controller: ${error.message}`);
@@ -271,8 +105,10 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const log = createLogger(config.logLevel, config.region);
-  const running = await runController(config, log);
+}
+
+/** SIGTERM or SIGINT stops gracefully, within the grace period; past it the process exits anyway. */
+function stopOnSignal(running: RunningController, graceSeconds: number, log: Logger): void {
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -281,7 +117,7 @@ async function main(): Promise<void> {
     const force = setTimeout(() => {
       log.error("graceful shutdown took too long; exiting");
       process.exit(1);
-    }, config.shutdownGraceSeconds * 1000);
+    }, graceSeconds * 1000);
     force.unref();
     running.stop().then(
       () => {

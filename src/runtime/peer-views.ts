@@ -9,7 +9,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import type { ObserverView } from "../core/health/region-health.js";
 import { group, plurals, version } from "../crds/definitions.js";
 import type { RegionPolicy } from "../crds/generated/regionpolicies.js";
-import { Informer } from "./informer.js";
+import { Informer } from "./kube/informer.js";
 import type { Logger } from "./logger.js";
 
 /** How often a missing watch is tried again, and a kubeconfig Secret looked at for rotation. */

@@ -5,7 +5,7 @@
  * together; 4.5 a second rather than 5 leaves room for the jitter between when a request leaves and when Route53
  * counts it.
  */
-import { sleep, systemTimers, type Timers } from "./timers.js";
+import { sleep, systemTimers, type Timers } from "./kube/timers.js";
 
 export function route53Quota(requestsPerSecond = 4.5, timers: Timers = systemTimers): () => Promise<void> {
   const spacingMs = 1000 / requestsPerSecond;

@@ -2,7 +2,7 @@
  * The controllers' stores over the Kubernetes API: reads from informer caches, writes through the API server — status
  * as a merge patch on the status subresource, conditioned on resourceVersion.
  */
-import { kubeStatusOf } from "../actuators/kube-errors.js";
+import { kubeStatusOf } from "../core/kube-errors.js";
 import { PatchStrategy, setHeaderOptions, type CustomObjectsApi, type KubernetesObject } from "@kubernetes/client-node";
 import type { RunStore } from "../controllers/failoverrun/reconcile.js";
 import type { DrillStore, ReportConfigMap } from "../controllers/drillschedule/store.js";
@@ -92,11 +92,11 @@ export class KubeSwitchyardStore implements SwitchyardStore, RunStore {
   }
 
   async writePolicyStatus(policy: RegionPolicy, status: RegionPolicyStatus): Promise<void> {
-    await this.writeStatus("RegionPolicy", policy, status, this.policies);
+    await writeStatus(this.api, "RegionPolicy", policy, status, this.policies);
   }
 
   writeRunStatus(run: FailoverRun, status: FailoverRunStatus): Promise<FailoverRun> {
-    return this.writeStatus("FailoverRun", run, status, this.runs);
+    return writeStatus(this.api, "FailoverRun", run, status, this.runs);
   }
 
   runsOfPlan(namespace: string, plan: string): FailoverRun[] {
@@ -106,59 +106,12 @@ export class KubeSwitchyardStore implements SwitchyardStore, RunStore {
       .map((run) => this.run(namespace, run.metadata.name ?? "") ?? run);
   }
 
-  async deleteRun(namespace: string, name: string): Promise<void> {
-    try {
-      await this.api.deleteNamespacedCustomObject({ group, version, plural: plurals.FailoverRun, namespace, name });
-    } catch (error) {
-      if (kubeStatusOf(error) !== 404) throw error;
-    }
+  deleteRun(namespace: string, name: string): Promise<void> {
+    return deleteRun(this.api, namespace, name);
   }
 
-  async createRun(run: FailoverRun): Promise<"created" | "exists"> {
-    try {
-      await this.api.createNamespacedCustomObject({
-        group,
-        version,
-        plural: plurals.FailoverRun,
-        namespace: run.metadata.namespace ?? "default",
-        body: run,
-        fieldManager,
-      });
-      return "created";
-    } catch (error) {
-      if (kubeStatusOf(error) === 409) return "exists";
-      throw error;
-    }
-  }
-
-  /** One merge patch of status, conditioned on the resourceVersion it was computed from; nothing when unchanged. */
-  private async writeStatus<T extends WithStatus>(
-    kind: Kind,
-    object: T,
-    status: object,
-    overlay: WrittenOverlay<T>,
-  ): Promise<T> {
-    const patch = mergePatch((object.status ?? {}) as Json, status as Json);
-    if (patch === undefined) return object;
-    try {
-      const updated = (await this.api.patchNamespacedCustomObjectStatus(
-        {
-          group,
-          version,
-          plural: plurals[kind],
-          namespace: object.metadata?.namespace ?? "default",
-          name: object.metadata?.name ?? "",
-          body: { metadata: { resourceVersion: object.metadata?.resourceVersion }, status: patch },
-          fieldManager,
-        },
-        setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
-      )) as T;
-      overlay.remember(object, updated);
-      return updated;
-    } catch (error) {
-      if (kubeStatusOf(error) === 409) throw new ConflictError(`${kind} ${object.metadata?.name} changed meanwhile`);
-      throw error;
-    }
+  createRun(run: FailoverRun): Promise<"created" | "exists"> {
+    return createRun(this.api, run);
   }
 }
 
@@ -218,46 +171,11 @@ export class KubeDrillStore implements DrillStore {
   }
 
   async writeScheduleStatus(schedule: DrillSchedule, status: DrillScheduleStatus): Promise<void> {
-    const patch = mergePatch((schedule.status ?? {}) as Json, status as Json);
-    if (patch === undefined) return;
-    try {
-      const updated = (await this.api.custom.patchNamespacedCustomObjectStatus(
-        {
-          group,
-          version,
-          plural: plurals.DrillSchedule,
-          namespace: schedule.metadata.namespace ?? "default",
-          name: schedule.metadata.name ?? "",
-          body: { metadata: { resourceVersion: schedule.metadata.resourceVersion }, status: patch },
-          fieldManager,
-        },
-        setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
-      )) as DrillSchedule;
-      this.schedules.remember(schedule, updated);
-    } catch (error) {
-      if (kubeStatusOf(error) === 409)
-        throw new ConflictError(`DrillSchedule ${schedule.metadata.name} changed meanwhile`);
-      throw error;
-    }
+    await writeStatus(this.api.custom, "DrillSchedule", schedule, status, this.schedules);
   }
 
   async createRunIn(region: string, run: FailoverRun): Promise<"created" | "exists"> {
-    const namespace = run.metadata.namespace ?? "default";
-    try {
-      const api = await this.customFor(region, namespace);
-      await api.createNamespacedCustomObject({
-        group,
-        version,
-        plural: plurals.FailoverRun,
-        namespace,
-        body: run,
-        fieldManager,
-      });
-      return "created";
-    } catch (error) {
-      if (kubeStatusOf(error) === 409) return "exists";
-      throw error;
-    }
+    return createRun(await this.customFor(region, run.metadata.namespace ?? "default"), run);
   }
 
   async cancelRunIn(region: string, namespace: string, name: string): Promise<void> {
@@ -268,18 +186,8 @@ export class KubeDrillStore implements DrillStore {
     );
   }
 
-  async deleteRun(namespace: string, name: string): Promise<void> {
-    try {
-      await this.api.custom.deleteNamespacedCustomObject({
-        group,
-        version,
-        plural: plurals.FailoverRun,
-        namespace,
-        name,
-      });
-    } catch (error) {
-      if (kubeStatusOf(error) !== 404) throw error;
-    }
+  deleteRun(namespace: string, name: string): Promise<void> {
+    return deleteRun(this.api.custom, namespace, name);
   }
 
   async writeReport(report: ReportConfigMap): Promise<void> {
@@ -288,5 +196,70 @@ export class KubeDrillStore implements DrillStore {
     } catch (error) {
       if (kubeStatusOf(error) !== 409) throw error;
     }
+  }
+}
+
+/** One merge patch of status, conditioned on the resourceVersion it was computed from; nothing when unchanged. */
+async function writeStatus<T extends WithStatus>(
+  api: Pick<CustomObjectsApi, "patchNamespacedCustomObjectStatus">,
+  kind: Kind,
+  object: T,
+  status: object,
+  overlay: WrittenOverlay<T>,
+): Promise<T> {
+  const patch = mergePatch((object.status ?? {}) as Json, status as Json);
+  if (patch === undefined) return object;
+  try {
+    const updated = (await api.patchNamespacedCustomObjectStatus(
+      {
+        group,
+        version,
+        plural: plurals[kind],
+        namespace: object.metadata?.namespace ?? "default",
+        name: object.metadata?.name ?? "",
+        body: { metadata: { resourceVersion: object.metadata?.resourceVersion }, status: patch },
+        fieldManager,
+      },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    )) as T;
+    overlay.remember(object, updated);
+    return updated;
+  } catch (error) {
+    if (kubeStatusOf(error) === 409) throw new ConflictError(`${kind} ${object.metadata?.name} changed meanwhile`);
+    throw error;
+  }
+}
+
+/** Creation is idempotent by name: a run of that name already there is "exists", not an error. */
+async function createRun(
+  api: Pick<CustomObjectsApi, "createNamespacedCustomObject">,
+  run: FailoverRun,
+): Promise<"created" | "exists"> {
+  try {
+    await api.createNamespacedCustomObject({
+      group,
+      version,
+      plural: plurals.FailoverRun,
+      namespace: run.metadata.namespace ?? "default",
+      body: run,
+      fieldManager,
+    });
+    return "created";
+  } catch (error) {
+    if (kubeStatusOf(error) === 409) return "exists";
+    throw error;
+  }
+}
+
+/** A run already gone is what was wanted. */
+async function deleteRun(
+  api: Pick<CustomObjectsApi, "deleteNamespacedCustomObject">,
+  namespace: string,
+  name: string,
+): Promise<void> {
+  try {
+    await api.deleteNamespacedCustomObject({ group, version, plural: plurals.FailoverRun, namespace, name });
+  } catch (error) {
+    if (kubeStatusOf(error) !== 404) throw error;
   }
 }

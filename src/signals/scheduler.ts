@@ -3,6 +3,7 @@
  * intervalSeconds (± jitter, so a thousand signals do not fire in the same millisecond), never twice at once, and every
  * sample is handed to `onSample`, which only records it and wakes the policy's reconcile.
  */
+import { signalKey } from "../core/health/signal-health.js";
 import type { RegionPolicySpecSignal } from "../crds/generated/regionpolicies.js";
 import { sample, type Probes } from "./probe.js";
 
@@ -30,8 +31,6 @@ export interface SchedulerOptions {
   now?: () => number;
 }
 
-export const signalKey = (signal: { name: string; region: string }) => `${signal.name}@${signal.region}`;
-
 export class SignalScheduler {
   private readonly policies = new Map<string, { namespace: string; signals: Map<string, Running> }>();
   private stopped = false;
@@ -55,7 +54,7 @@ export class SignalScheduler {
     const entry = this.policies.get(policyKey) ?? { namespace, signals: new Map<string, Running>() };
     entry.namespace = namespace;
     this.policies.set(policyKey, entry);
-    const wanted = new Map(signals.map((s) => [signalKey(s), s]));
+    const wanted = new Map(signals.map((s) => [signalKey(s.name, s.region), s]));
     for (const [key, running] of entry.signals) {
       const spec = wanted.get(key);
       if (!spec || JSON.stringify(spec) !== running.fingerprint) this.cancel(entry.signals, key);
@@ -107,14 +106,16 @@ export class SignalScheduler {
 
   private async take(policyKey: string, running: Running): Promise<void> {
     const entry = this.policies.get(policyKey);
-    if (this.stopped || !entry || entry.signals.get(signalKey(running.spec)) !== running) return;
+    if (this.stopped || !entry || entry.signals.get(signalKey(running.spec.name, running.spec.region)) !== running)
+      return;
     const controller = new AbortController();
     running.inFlight = controller;
     const at = this.now();
     const result = await sample(this.probes, running.spec, { signal: controller.signal, namespace: entry.namespace });
     running.inFlight = undefined;
     // A signal removed or changed while its probe ran is not reported: its spec is no longer the user's.
-    if (controller.signal.aborted || entry.signals.get(signalKey(running.spec)) !== running) return;
+    if (controller.signal.aborted || entry.signals.get(signalKey(running.spec.name, running.spec.region)) !== running)
+      return;
     this.onSample({ policyKey, signal: running.spec.name, region: running.spec.region, ...result, at });
     const interval = this.intervalMs(running.spec);
     const spread = (this.random() * 2 - 1) * interval * this.jitter;

@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ensureBinaries } from "../env/binaries.js";
 import { startControlPlane, type ControlPlane } from "../env/control-plane.js";
 import { TcpProxy } from "../env/tcp-proxy.js";
-import { Informer, type InformerOptions } from "../../src/runtime/informer.js";
+import { Informer, type InformerOptions } from "../../src/runtime/kube/informer.js";
 
 let controlPlane: ControlPlane;
 let dir: string;

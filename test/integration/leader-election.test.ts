@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { CoordinationV1Api, CoreV1Api, KubeConfig, type V1Lease } from "@kubernetes/client-node";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { LeaderElector, type LeaseApi } from "../../src/runtime/leader-election.js";
+import { LeaderElector, type LeaseApi } from "../../src/runtime/kube/leader-election.js";
 import { TcpProxy } from "../env/tcp-proxy.js";
 
 const env = inject("env");

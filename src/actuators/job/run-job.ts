@@ -5,7 +5,7 @@
  * it may live in a peer cluster, where the FailoverRun does not exist — so it carries labels and annotations naming
  * its run and step instead of an ownerReference.
  */
-import { kubeErrorMessage, kubeStatusOf } from "../kube-errors.js";
+import { kubeErrorMessage, kubeStatusOf } from "../../core/kube-errors.js";
 import { createHash } from "node:crypto";
 import type { BatchV1Api, V1Job, V1JobSpec } from "@kubernetes/client-node";
 

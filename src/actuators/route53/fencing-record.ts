@@ -12,8 +12,8 @@ import {
   type FencingRecord,
   type TxtRecordSet,
 } from "../../core/plan/fencing.js";
-import { submitBatch, waitInsync, withQuota, type BatchOptions } from "./change-batch.js";
-import { fqdn, type Route53Api } from "./weights.js";
+import { submitBatch, waitInsync, withQuota, type BatchOptions, type Route53Api } from "./change-batch.js";
+import { fqdn } from "./weights.js";
 
 export interface FencingLocation {
   hostedZoneId: string;

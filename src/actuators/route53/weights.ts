@@ -3,15 +3,8 @@
  * step's target — idempotence by observation: a record already at its target weight yields no change at all.
  * Pure apart from `observeWeights`, which only reads.
  */
-import { withQuota, type QuotaOptions } from "./change-batch.js";
-import {
-  ListResourceRecordSetsCommand,
-  type Change,
-  type ResourceRecordSet,
-  type Route53Client,
-} from "@aws-sdk/client-route-53";
-
-export type Route53Api = Pick<Route53Client, "send">;
+import { withQuota, type QuotaOptions, type Route53Api } from "./change-batch.js";
+import { ListResourceRecordSetsCommand, type Change, type ResourceRecordSet } from "@aws-sdk/client-route-53";
 
 export interface WeightTarget {
   hostedZoneId: string;

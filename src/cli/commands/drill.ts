@@ -4,7 +4,7 @@
  */
 import type { Command } from "commander";
 import { drillNowAnnotation, drillScheduleLabel } from "../../crds/definitions.js";
-import { toRfc3339 } from "../../core/time.js";
+import { parseTime, toRfc3339 } from "../../core/time.js";
 import { waitFor, type Cli } from "../context.js";
 import { usageError } from "../exit-codes.js";
 import { parseSeconds } from "../validate.js";
@@ -32,7 +32,7 @@ export function registerDrill(program: Command, cli: Cli): void {
       const since = Date.parse(requested);
       const run = await waitFor(cli, `a FailoverRun of DrillSchedule ${name}`, timeout, async () => {
         const runs = await client.list("FailoverRun", `${drillScheduleLabel}=${name}`);
-        return runs.find((r) => Date.parse(String(r.metadata.creationTimestamp ?? "")) >= since);
+        return runs.find((r) => (parseTime(r.metadata.creationTimestamp) ?? -Infinity) >= since);
       });
       cli.out(`failoverrun/${run.metadata.name} started`);
     });

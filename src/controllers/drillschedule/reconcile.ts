@@ -10,7 +10,7 @@ import { decideSchedule } from "../../core/drill/schedule.js";
 import { drillRunName, failbackRunName, isFailbackRunName, scheduledTimeOf } from "../../core/drill/run-names.js";
 import { resolveDrillSpec, type ResolvedDrillSpec } from "../../core/drill/spec.js";
 import { reportJson, reportMarkdown, runReport } from "../../core/report/run-report.js";
-import { toRfc3339 } from "../../core/time.js";
+import { parseTime, toRfc3339 } from "../../core/time.js";
 import { apiVersion, drillNowAnnotation, drillScheduleLabel, policyLabel } from "../../crds/definitions.js";
 import type { DrillSchedule, DrillScheduleStatusHistory } from "../../crds/generated/drillschedules.js";
 import type { FailoverPlan } from "../../crds/generated/failoverplans.js";
@@ -35,10 +35,6 @@ const pollMs = 3000;
 /** A timer that far ahead is set again on the way, so a changed clock or a lost timer costs at most this much. */
 const maxRequeueMs = 3600_000;
 
-const time = (value: Date | string | undefined): number => {
-  const ms = value instanceof Date ? value.getTime() : Date.parse(value ?? "");
-  return Number.isFinite(ms) ? ms : 0;
-};
 const refOf = (s: DrillSchedule) => objectRef("DrillSchedule", s);
 
 interface Context {
@@ -101,8 +97,10 @@ export async function reconcileDrillSchedule(key: string, deps: DrillDeps): Prom
   const decision = decideSchedule({
     spec: ctx.spec,
     now,
-    createdAt: time(schedule.metadata.creationTimestamp),
-    ...(schedule.status?.lastScheduleTime ? { lastScheduleTime: time(schedule.status.lastScheduleTime) } : {}),
+    createdAt: parseTime(schedule.metadata.creationTimestamp) ?? 0,
+    ...(schedule.status?.lastScheduleTime
+      ? { lastScheduleTime: parseTime(schedule.status.lastScheduleTime) ?? 0 }
+      : {}),
     ...(schedule.metadata.annotations?.[drillNowAnnotation] !== undefined
       ? { drillNow: schedule.metadata.annotations[drillNowAnnotation] }
       : {}),
@@ -247,7 +245,7 @@ async function driveActiveDrill(ctx: Context): Promise<{ inProgress?: string; re
       const entry: DrillScheduleStatusHistory = { runName: drillName, result: action.result };
       const scheduled = scheduledTimeOf(drillName);
       if (scheduled !== undefined) entry.scheduledTime = toRfc3339(scheduled);
-      entry.startedAt = drill.status?.startedAt ?? toRfc3339(time(drill.metadata.creationTimestamp));
+      entry.startedAt = drill.status?.startedAt ?? toRfc3339(parseTime(drill.metadata.creationTimestamp) ?? 0);
       entry.finishedAt = (failback ?? drill).status?.finishedAt ?? toRfc3339(now);
       if (drill.status?.rto?.seconds !== undefined) entry.rtoSeconds = drill.status.rto.seconds;
       if (drill.status?.rpo?.seconds !== undefined) entry.rpoSeconds = drill.status.rpo.seconds;

@@ -4,6 +4,7 @@
  */
 import type { DrillRunView } from "../../core/drill/progress.js";
 import { failbackRunName } from "../../core/drill/run-names.js";
+import { parseTime } from "../../core/time.js";
 import { apiVersion, drillScheduleLabel, policyLabel } from "../../crds/definitions.js";
 import type { DrillSchedule } from "../../crds/generated/drillschedules.js";
 import type { FailoverRun } from "../../crds/generated/failoverruns.js";
@@ -18,20 +19,14 @@ export function drillRegions(schedule: DrillSchedule, policy: RegionPolicy): { f
   return { from, to };
 }
 
-const time = (value: Date | string | undefined): number | undefined => {
-  if (value === undefined) return undefined;
-  const ms = value instanceof Date ? value.getTime() : Date.parse(value);
-  return Number.isFinite(ms) ? ms : undefined;
-};
-
 export function runView(run: FailoverRun, now: number): DrillRunView {
   const view: DrillRunView = {
     name: run.metadata.name ?? "",
-    createdAt: time(run.metadata.creationTimestamp) ?? now,
+    createdAt: parseTime(run.metadata.creationTimestamp) ?? now,
     cancelRequested: run.spec.cancel === true,
   };
   if (run.status?.phase !== undefined) view.phase = run.status.phase;
-  const finishedAt = time(run.status?.finishedAt);
+  const finishedAt = parseTime(run.status?.finishedAt);
   if (finishedAt !== undefined) view.finishedAt = finishedAt;
   return view;
 }

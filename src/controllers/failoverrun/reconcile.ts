@@ -7,13 +7,7 @@
 import type { Logger } from "pino";
 import { bindPlan } from "../../core/plan/bind.js";
 import { nextAction, type Action } from "../../core/plan/engine.js";
-import {
-  applyOutcome,
-  firstStartedAt,
-  parseTime,
-  type JournalEntry,
-  type StepOutcome,
-} from "../../core/plan/journal.js";
+import { applyOutcome, firstStartedAt, type JournalEntry, type StepOutcome } from "../../core/plan/journal.js";
 import { runsToPrune } from "../../core/plan/history.js";
 import { isFinalPhase, phaseOf } from "../../core/plan/phase.js";
 import { planDefaults, regionOf, type BoundStep } from "../../core/plan/steps.js";
@@ -24,6 +18,8 @@ import type { FailoverRun, FailoverRunStatus } from "../../crds/generated/failov
 import type { RegionPolicy } from "../../crds/generated/regionpolicies.js";
 import { objectRef, type EventRecorder } from "../ports.js";
 import { leverFor, type LeverContext, type LeverResult, type Levers } from "./levers/index.js";
+import { errorMessage } from "../../core/errors.js";
+import { parseTime, toRfc3339Millis } from "../../core/time.js";
 
 export interface RunStore {
   run(namespace: string, name: string): FailoverRun | undefined;
@@ -60,8 +56,6 @@ const pollMs = 2000;
 const maxActionsPerReconcile = 50;
 /** A paused run looks again now and then, so its deadlines are still journaled on time. */
 const maxPausedRecheckMs = 30_000;
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 const refOf = (run: FailoverRun) => objectRef("FailoverRun", run);
 
@@ -247,7 +241,7 @@ async function perform(action: Action, ctx: LeverContext, deps: RunDeps): Promis
       } catch (error) {
         return {
           kind: "journal",
-          steps: [{ step: action.step, outcome: { type: "Failed", message: messageOf(error), beforeStart: true } }],
+          steps: [{ step: action.step, outcome: { type: "Failed", message: errorMessage(error), beforeStart: true } }],
         };
       }
       if (prepared.refusal) {
@@ -356,11 +350,9 @@ async function safely(act: () => Promise<LeverResult>): Promise<LeverResult> {
   try {
     return await act();
   } catch (error) {
-    return { type: "Failed", message: messageOf(error) };
+    return { type: "Failed", message: errorMessage(error) };
   }
 }
-
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 function toOutcome(result: LeverResult): StepOutcome {
   switch (result.type) {
@@ -406,7 +398,7 @@ function statusWith(
   };
   if (view.currentStep) status.currentStep = view.currentStep;
   else delete status.currentStep;
-  if (started !== undefined && !status.startedAt) status.startedAt = iso(started);
+  if (started !== undefined && !status.startedAt) status.startedAt = toRfc3339Millis(started);
   if (epoch !== undefined) status.epoch = epoch;
   return status;
 }
@@ -421,7 +413,7 @@ function finalStatus(
   const status: FailoverRunStatus = {
     ...run.status,
     phase,
-    finishedAt: iso(now),
+    finishedAt: toRfc3339Millis(now),
     observedGeneration: run.metadata.generation ?? 0,
   };
   delete status.currentStep;

@@ -8,6 +8,7 @@ import { selfFence, type FencingRecord, type FenceVerdict } from "../../core/pla
 import type { FailoverPlanSpecRoleState, FailoverPlanSpecRoleStateActive } from "../../crds/generated/failoverplans.js";
 import type { FailoverRun } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../../crds/generated/regionpolicies.js";
+import { errorMessage } from "../../core/errors.js";
 
 export interface FencePorts {
   /** The policy's fencing record; undefined when it does not exist. Throws when it cannot be read. */
@@ -42,7 +43,7 @@ export async function observeFence(
     const verdict = selfFence(localRegion, policy.status?.epoch, record);
     return record ? { activeRegion: record.active, epoch: record.epoch, verdict } : { ...known, verdict };
   } catch (error) {
-    return { ...known, readError: error instanceof Error ? error.message : String(error) };
+    return { ...known, readError: errorMessage(error) };
   }
 }
 
@@ -82,7 +83,7 @@ export async function keepRoleState(input: RoleStateInput): Promise<void> {
     if (verdict.role === "fenced") input.report("Warning", "SelfFenced", message);
     else input.report("Normal", "ActiveRoleApplied", message);
   } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
+    const why = errorMessage(error);
     input.report("Warning", "RoleStateFailed", `Could not apply the ${verdict.role} role state: ${why}`);
   }
 }

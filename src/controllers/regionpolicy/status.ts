@@ -6,18 +6,9 @@ import { setCondition, type Condition } from "../../core/conditions.js";
 import type { Decision } from "../../core/decision/decide.js";
 import { Reason } from "../../core/decision/reasons.js";
 import type { Evaluation, EvaluationState } from "../../core/evaluate.js";
+import { parseTime, toRfc3339, toRfc3339Millis } from "../../core/time.js";
 import { pausedAnnotation } from "../../crds/definitions.js";
 import type { RegionPolicy, RegionPolicyStatus } from "../../crds/generated/regionpolicies.js";
-
-const ms = (time: string | undefined): number | undefined => {
-  if (time === undefined) return undefined;
-  const value = Date.parse(time);
-  return Number.isFinite(value) ? value : undefined;
-};
-const iso = (epochMs: number): string => new Date(epochMs).toISOString();
-/** RFC 3339 with second precision, as metav1.Time is stored, so an unchanged status compares equal after a round trip. */
-const seconds = (epochMs: number): string =>
-  new Date(Math.floor(epochMs / 1000) * 1000).toISOString().replace(".000", "");
 
 export function stateFromStatus(status: RegionPolicyStatus | undefined, now: number): EvaluationState {
   const state: EvaluationState = {
@@ -30,7 +21,7 @@ export function stateFromStatus(status: RegionPolicyStatus | undefined, now: num
         consecutiveFailures: s.consecutiveFailures ?? 0,
         consecutiveSuccesses: s.consecutiveSuccesses ?? 0,
       };
-      const last = ms(s.lastSampleTime);
+      const last = parseTime(s.lastSampleTime);
       if (last !== undefined) signal.lastSampleAt = last;
       if (s.lastDetail !== undefined) signal.lastDetail = s.lastDetail;
       return signal;
@@ -39,16 +30,16 @@ export function stateFromStatus(status: RegionPolicyStatus | undefined, now: num
       const region: EvaluationState["regions"][number] = {
         name: r.name,
         health: r.health ?? "Unknown",
-        since: ms(r.since) ?? now,
-        penalty: { value: r.penalty ?? 0, updatedAt: ms(r.penaltyTime) ?? now },
+        since: parseTime(r.since) ?? now,
+        penalty: { value: r.penalty ?? 0, updatedAt: parseTime(r.penaltyTime) ?? now },
       };
-      const suppressedSince = ms(r.suppressedSince);
+      const suppressedSince = parseTime(r.suppressedSince);
       if (suppressedSince !== undefined) region.penalty.suppressedSince = suppressedSince;
       if (r.lastKnownHealth !== undefined) region.lastKnownHealth = r.lastKnownHealth;
       return region;
     }),
   };
-  const last = ms(status?.lastAutomaticTransitionTime);
+  const last = parseTime(status?.lastAutomaticTransitionTime);
   if (last !== undefined) state.lastAutomaticTransitionAt = last;
   return state;
 }
@@ -87,15 +78,16 @@ export function statusFromEvaluation(ctx: StatusContext): RegionPolicyStatus {
     const region: NonNullable<RegionPolicyStatus["regions"]>[number] = {
       name: report.name,
       health: report.health,
-      since: seconds(report.since),
+      since: toRfc3339(report.since),
       failingSignals: [...(report.failingSignals ?? [])],
       penalty: Math.round((tracked?.penalty.value ?? 0) * 1000) / 1000,
-      penaltyTime: iso(tracked?.penalty.updatedAt ?? now),
+      penaltyTime: toRfc3339Millis(tracked?.penalty.updatedAt ?? now),
     };
     if (tracked?.lastKnownHealth !== undefined) region.lastKnownHealth = tracked.lastKnownHealth;
-    if (tracked?.penalty.suppressedSince !== undefined) region.suppressedSince = iso(tracked.penalty.suppressedSince);
+    if (tracked?.penalty.suppressedSince !== undefined)
+      region.suppressedSince = toRfc3339Millis(tracked.penalty.suppressedSince);
     if (report.suppressed && report.suppressedUntil !== undefined)
-      region.suppressedUntil = seconds(report.suppressedUntil);
+      region.suppressedUntil = toRfc3339(report.suppressedUntil);
     return region;
   });
 
@@ -110,7 +102,7 @@ export function statusFromEvaluation(ctx: StatusContext): RegionPolicyStatus {
       consecutiveFailures: Math.min(s.consecutiveFailures, ctx.thresholds.failureThreshold),
       consecutiveSuccesses: Math.min(s.consecutiveSuccesses, ctx.thresholds.successThreshold),
     };
-    if (s.lastSampleAt !== undefined) signal.lastSampleTime = iso(s.lastSampleAt);
+    if (s.lastSampleAt !== undefined) signal.lastSampleTime = toRfc3339Millis(s.lastSampleAt);
     if (s.lastDetail !== undefined) signal.lastDetail = s.lastDetail.slice(0, 1024);
     return signal;
   });
@@ -123,7 +115,12 @@ export function statusFromEvaluation(ctx: StatusContext): RegionPolicyStatus {
   } else if (sameDecision(previous.lastDecision, decision) && !ctx.startedRun) {
     lastDecision = { ...previous.lastDecision, message: decision.message };
   } else {
-    lastDecision = { time: seconds(now), decision: decision.kind, reason: decision.reason, message: decision.message };
+    lastDecision = {
+      time: toRfc3339(now),
+      decision: decision.kind,
+      reason: decision.reason,
+      message: decision.message,
+    };
     if (decision.from !== undefined) lastDecision.from = decision.from;
     if (decision.to !== undefined) lastDecision.to = decision.to;
     if (ctx.startedRun) lastDecision.runRef = { name: ctx.startedRun };
@@ -143,7 +140,7 @@ export function statusFromEvaluation(ctx: StatusContext): RegionPolicyStatus {
   }
   const suppressed = evaluation.regions.filter((r) => r.suppressed);
   if (suppressed.length > 0) {
-    const until = suppressed.map((r) => `${r.name} until ${r.suppressedUntil ? seconds(r.suppressedUntil) : "?"}`);
+    const until = suppressed.map((r) => `${r.name} until ${r.suppressedUntil ? toRfc3339(r.suppressedUntil) : "?"}`);
     set("FlapSuppressed", "True", "FlapSuppressed", `Flap damping holds automation back: ${until.join(", ")}`);
   } else {
     set("FlapSuppressed", "False", "NotSuppressed", "No region is suppressed by flap damping");
@@ -169,6 +166,6 @@ export function statusFromEvaluation(ctx: StatusContext): RegionPolicyStatus {
     conditions,
   };
   const lastTransition = ctx.startedRun ? now : state.lastAutomaticTransitionAt;
-  if (lastTransition !== undefined) status.lastAutomaticTransitionTime = iso(lastTransition);
+  if (lastTransition !== undefined) status.lastAutomaticTransitionTime = toRfc3339Millis(lastTransition);
   return status;
 }

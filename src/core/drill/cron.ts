@@ -5,6 +5,7 @@
  */
 import { Cron } from "croner";
 import { isTimeZone } from "./zoned-time.js";
+import { errorMessage } from "../errors.js";
 
 export interface CronSchedule {
   /** The first due time strictly after `afterMs`. */
@@ -29,7 +30,7 @@ export function parseCron(expression: string, timeZone: string): Parsed<CronSche
     cron = new Cron(expression.trim(), { timezone: timeZone, paused: true, mode: "5-part" });
     cron.nextRun(new Date(0));
   } catch (error) {
-    return { ok: false, message: `"${expression}": ${error instanceof Error ? error.message : String(error)}` };
+    return { ok: false, message: `"${expression}": ${errorMessage(error)}` };
   }
   return {
     ok: true,

@@ -5,14 +5,13 @@
  */
 import { SkipReason, type Skip } from "./reasons.js";
 import type { DrillCalendar } from "./spec.js";
+import { toRfc3339 } from "../time.js";
 import { wallClock } from "./zoned-time.js";
 
 export interface Excluded extends Skip {
   /** No time before this can pass the same check. */
   clearFrom: number;
 }
-
-const fmt = (ms: number) => new Date(ms).toISOString().replace(".000Z", "Z");
 
 export function blockedDate(calendar: DrillCalendar, t: number): Excluded | undefined {
   if (calendar.blockedDates.size === 0) return undefined;
@@ -35,7 +34,7 @@ export function inBlackout(calendar: DrillCalendar, t: number): Excluded | undef
     if (!found || end > found.clearFrom) {
       found = {
         reason: SkipReason.Blackout,
-        message: `blackout window ${b.name} (${fmt(start)} to ${fmt(end)})`,
+        message: `blackout window ${b.name} (${toRfc3339(start)} to ${toRfc3339(end)})`,
         clearFrom: end,
       };
     }
@@ -53,7 +52,7 @@ export function outsideAllowedWindows(calendar: DrillCalendar, t: number): Exclu
   const opens = Math.min(...calendar.allowed.map((w) => w.opens.next(t) ?? Number.POSITIVE_INFINITY));
   return {
     reason: SkipReason.OutsideAllowedWindow,
-    message: `${fmt(t)} is outside every allowed window`,
+    message: `${toRfc3339(t)} is outside every allowed window`,
     clearFrom: opens,
   };
 }

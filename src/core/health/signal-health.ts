@@ -9,6 +9,11 @@ export type Health = "Healthy" | "Unhealthy" | "Unknown";
 /** Route53's health checkers: an observer outside every region, so it can confirm or contradict our own probes. */
 export const ROUTE53_OBSERVER = "route53";
 
+/** The identity of a signal: its name within one region. JSON keeps the pair unambiguous whatever the names contain. */
+export function signalKey(signal: string, region: string): string {
+  return JSON.stringify([signal, region]);
+}
+
 export interface SignalState {
   /** Signal name; (signal, region) is the key, as in spec.signals. */
   signal: string;

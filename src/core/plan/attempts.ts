@@ -8,8 +8,8 @@
  * final. So a run's end, once reached, cannot change as time goes by (a Cancelled run does not turn Failed an hour
  * later because its retry would by then have been too late).
  */
-import { secondsToMs } from "../time.js";
-import { failureOf, parseTime, type JournalEntry } from "./journal.js";
+import { parseTime, secondsToMs } from "../time.js";
+import { failureOf, type JournalEntry } from "./journal.js";
 import { StepReason } from "./reasons.js";
 import type { BoundStep } from "./steps.js";
 

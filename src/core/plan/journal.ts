@@ -12,7 +12,7 @@
  *   - `rollback: {observed?, error?}` — what the rollback's restore found and did, or why it failed.
  */
 import type { FailoverRunStatusJournal } from "../../crds/generated/failoverruns.js";
-import { toRfc3339 } from "../time.js";
+import { parseTime, toRfc3339 } from "../time.js";
 import { StepReason } from "./reasons.js";
 import type { BoundStep } from "./steps.js";
 
@@ -78,13 +78,6 @@ export function entryFor(journal: readonly JournalEntry[], name: string): Journa
 /** An absent entry is a step that has not started. */
 export function stateOf(entry: JournalEntry | undefined): StepState {
   return entry?.state ?? "Pending";
-}
-
-/** Epoch ms of an RFC 3339 journal time; undefined when absent or unreadable. */
-export function parseTime(time: string | undefined): number | undefined {
-  if (time === undefined) return undefined;
-  const ms = Date.parse(time);
-  return Number.isNaN(ms) ? undefined : ms;
 }
 
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);

@@ -6,7 +6,7 @@
 import type { FailoverPlan } from "../../crds/generated/failoverplans.js";
 import type { FailoverRun } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../../crds/generated/regionpolicies.js";
-import { parseTime } from "../plan/journal.js";
+import { parseTime, toRfc3339 } from "../time.js";
 import { isFinalPhase } from "../plan/phase.js";
 import { findAnomalies } from "./anomalies.js";
 import { checkObjective } from "./objectives.js";
@@ -36,7 +36,7 @@ function defined<T extends object>(value: T): T {
 /** Typed as a Date by client-node, but a custom object read from the API holds the string the apiserver sent. */
 function timeText(value: Date | string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  return value instanceof Date ? value.toISOString().replace(".000Z", "Z") : value;
+  return value instanceof Date ? toRfc3339(value.getTime()) : value;
 }
 
 function timelineStep(entry: Journal[number]): ReportStep {

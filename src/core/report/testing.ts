@@ -5,9 +5,9 @@
 import type { FailoverPlan } from "../../crds/generated/failoverplans.js";
 import type { FailoverRun, FailoverRunStatus, FailoverRunStatusJournal } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy, RegionPolicySpecObjectives } from "../../crds/generated/regionpolicies.js";
+import { toRfc3339 } from "../time.js";
 
-export const at = (second: number): string =>
-  new Date(Date.UTC(2025, 0, 1, 12, 0, second)).toISOString().replace(".000Z", "Z");
+export const at = (second: number): string => toRfc3339(Date.UTC(2025, 0, 1, 12, 0, second));
 
 export function entry(
   name: string,

@@ -14,6 +14,7 @@ import { readFence } from "../../../actuators/route53/fencing-record.js";
 import { dataLossRefusal } from "../../../core/plan/data-loss.js";
 import { entryFor } from "../../../core/plan/journal.js";
 import { guardStep } from "../../../core/plan/guards.js";
+import { parseTime } from "../../../core/time.js";
 import {
   awsRegionOf,
   fencingOf,
@@ -54,8 +55,8 @@ function decisionRecorded(ctx: LeverContext): boolean {
   const last = ctx.policy.status?.lastDecision;
   if (last?.runRef?.name === ctx.run.metadata.name) return true;
   // A later decision has replaced it: that status is newer still.
-  const created = Date.parse(String(ctx.run.metadata.creationTimestamp ?? ""));
-  return Number.isFinite(created) && Date.parse(last?.time ?? "") > created;
+  const created = parseTime(ctx.run.metadata.creationTimestamp);
+  return created !== undefined && Date.parse(last?.time ?? "") > created;
 }
 
 export function auroraGlobalLever(deps: LeverDeps): Lever<AuroraStep> {

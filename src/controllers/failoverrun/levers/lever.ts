@@ -7,7 +7,7 @@
  */
 import type { BatchOptions } from "../../../actuators/route53/change-batch.js";
 import type { FencingLocation } from "../../../actuators/route53/fencing-record.js";
-import type { Route53Api } from "../../../actuators/route53/weights.js";
+import type { Route53Api } from "../../../actuators/route53/change-batch.js";
 import type { RdsApi } from "../../../actuators/aurora/global-cluster.js";
 import type { CloudWatchApi } from "../../../actuators/aurora/replication-lag.js";
 import type { ConfigMapApi } from "../../../actuators/flags/configmap-flag.js";
@@ -87,8 +87,6 @@ export function attemptOf(ctx: LeverContext, step: string): number {
   const attempts = entry?.attempts ?? 0;
   return entry?.state === "Running" ? Math.max(attempts, 1) : attempts + 1;
 }
-
-export const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** A person's run that names DataLoss in its override (the CRD allows an override on Manual runs only). */
 export function overridesDataLoss(ctx: LeverContext): boolean {

@@ -1,13 +1,15 @@
 /**
- * Time for the runtime's loops: the core's Clock plus one-shot timers. The work queue, the leader elector and the
- * informer take a Timers so their unit tests move time by hand (ManualTimers) instead of sleeping.
+ * Time for the runtime's loops: a clock plus one-shot timers. The work queue, the leader elector and the informer take a
+ * Timers so their unit tests move time by hand (ManualTimers) instead of sleeping.
  */
-import type { Clock } from "../core/clock.js";
 
 /** Cancels a timer; cancelling twice, or after it fired, does nothing. */
 export type CancelTimer = () => void;
 
-export interface Timers extends Clock {
+/** `now` has the shape of the core's Clock, so a Timers serves as one without this folder importing the core. */
+export interface Timers {
+  /** Epoch milliseconds. */
+  now(): number;
   /** Calls `callback` once, `delayMs` from now at the earliest. */
   setTimer(delayMs: number, callback: () => void): CancelTimer;
 }

@@ -31,7 +31,7 @@ import {
   type LostReason,
   type ObservedLease,
 } from "./lease-decision.js";
-import type { Logger } from "./logger.js";
+import type { Logger } from "pino";
 import { monotonicTimers, sleep, timeoutSignal, type CancelTimer, type Timers } from "./timers.js";
 
 /** The three calls the elector makes; a CoordinationV1Api has them. */

@@ -126,18 +126,7 @@ export function decideLease(input: DecisionInput): LeaseDecision {
     };
   }
 
-  if (!record || !observed) {
-    return {
-      action: "acquire",
-      record: {
-        holderIdentity: identity,
-        leaseDurationSeconds: config.leaseDurationSeconds,
-        acquireTime: now,
-        renewTime: now,
-        leaseTransitions: 0,
-      },
-    };
-  }
+  if (!record || !observed) return takeOver(input, 0);
   if (record.holderIdentity === identity) {
     // Ours already (we restarted, or stepped down after a slow renewal): nobody else has held it since, so this is
     // no transition. The compare-and-swap write still guards against a takeover we have not seen yet.
@@ -150,6 +139,11 @@ export function decideLease(input: DecisionInput): LeaseDecision {
     const expiresAt = leaseExpiresAt(observed, config);
     if (now < expiresAt) return { action: "wait", holder: record.holderIdentity, expiresAt };
   }
+  return takeOver(input, record.leaseTransitions + 1);
+}
+
+/** A Lease record naming this elector as a new holder from `now`. */
+function takeOver({ identity, now, config }: DecisionInput, leaseTransitions: number): LeaseDecision {
   return {
     action: "acquire",
     record: {
@@ -157,7 +151,7 @@ export function decideLease(input: DecisionInput): LeaseDecision {
       leaseDurationSeconds: config.leaseDurationSeconds,
       acquireTime: now,
       renewTime: now,
-      leaseTransitions: record.leaseTransitions + 1,
+      leaseTransitions,
     },
   };
 }

@@ -22,7 +22,7 @@ import {
   type ResourceRef,
   type WatchEvent,
 } from "./list-watch.js";
-import type { Logger } from "./logger.js";
+import type { Logger } from "pino";
 import { sleep, systemTimers, type CancelTimer, type Timers } from "./timers.js";
 
 export type { ResourceRef } from "./list-watch.js";

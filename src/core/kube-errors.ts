@@ -1,4 +1,8 @@
-/** What a failed Kubernetes API call said, out of a client-node ApiException: its HTTP status and the server's message. */
+/**
+ * What a failed Kubernetes API call said, out of a client-node ApiException: its HTTP status and the server's message.
+ * Pure reading of an error's shape, so it lives in the core: the actuators, the runtime and the CLI all need it, and the
+ * core is the one floor below all three.
+ */
 
 /** The HTTP status of a client-node ApiException, if the error is one. */
 export function kubeStatusOf(error: unknown): number | undefined {

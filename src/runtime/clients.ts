@@ -1,0 +1,177 @@
+/**
+ * Everything outside this process that it talks to, built once at start: the informers of this cluster, the peer
+ * clusters, the AWS clients, and the Switchyard adapters over them that the controllers are handed (stores, events,
+ * fence ports, levers, probes). Every replica builds all of it; only the leader's controllers use the writing half.
+ */
+import {
+  AppsV1Api,
+  BatchV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  type KubernetesObject,
+} from "@kubernetes/client-node";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { RDSClient } from "@aws-sdk/client-rds";
+import { Route53Client } from "@aws-sdk/client-route-53";
+import type { BatchOptions } from "../actuators/route53/change-batch.js";
+import { levers, type Levers } from "../controllers/failoverrun/levers/index.js";
+import type { FencePorts } from "../controllers/regionpolicy/self-fencing.js";
+import { group, plurals, version, type Kind } from "../crds/definitions.js";
+import type { DrillSchedule } from "../crds/generated/drillschedules.js";
+import type { FailoverPlan } from "../crds/generated/failoverplans.js";
+import type { FailoverRun } from "../crds/generated/failoverruns.js";
+import type { RegionPolicy } from "../crds/generated/regionpolicies.js";
+import { probeHttp } from "../signals/http-probe.js";
+import type { Probes } from "../signals/probe.js";
+import { probePrometheus } from "../signals/prometheus-probe.js";
+import { route53HealthCheckProbe } from "../signals/route53-health-check-probe.js";
+import { workloadProbe } from "../signals/workload-probe.js";
+import type { Config } from "./config.js";
+import { KubeEventRecorder } from "./events.js";
+import { fencePorts } from "./fence-ports.js";
+import { Informer } from "./kube/informer.js";
+import { sleep, systemTimers } from "./kube/timers.js";
+import type { Logger } from "./logger.js";
+import { PeerClusters } from "./peer-clusters.js";
+import { route53Quota } from "./route53-quota.js";
+import { KubeDrillStore, KubeSwitchyardStore } from "./switchyard-store.js";
+
+export interface Informers {
+  policies: Informer<RegionPolicy>;
+  plans: Informer<FailoverPlan>;
+  runs: Informer<FailoverRun>;
+  schedules: Informer<DrillSchedule>;
+  all: Pick<Informer<KubernetesObject>, "start" | "stop" | "hasSynced" | "waitForSync">[];
+}
+
+export interface Clients {
+  informers: Informers;
+  peers: PeerClusters;
+  store: KubeSwitchyardStore;
+  drillStore: KubeDrillStore;
+  events: KubeEventRecorder;
+  fence: FencePorts;
+  levers: Levers;
+  probes: Probes;
+  /** Closes the AWS clients; the informers are stopped by whoever started them. */
+  destroy(): void;
+}
+
+export function loadKubeConfig(config: Config): KubeConfig {
+  const kc = new KubeConfig();
+  if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
+  else kc.loadFromCluster();
+  return kc;
+}
+
+/** The watches of this cluster, not yet started. */
+export function clusterInformers(kc: KubeConfig, config: Config, log: Logger): Informers {
+  const informer = <T extends KubernetesObject>(kind: Kind) =>
+    new Informer<T>({
+      kubeConfig: kc,
+      resource: { group, version, plural: plurals[kind], ...(config.namespace ? { namespace: config.namespace } : {}) },
+      logger: log.child({ informer: kind }),
+    });
+  const policies = informer<RegionPolicy>("RegionPolicy");
+  const plans = informer<FailoverPlan>("FailoverPlan");
+  const runs = informer<FailoverRun>("FailoverRun");
+  const schedules = informer<DrillSchedule>("DrillSchedule");
+  return { policies, plans, runs, schedules, all: [policies, plans, runs, schedules] };
+}
+
+export function connect(kc: KubeConfig, informers: Informers, config: Config, log: Logger, identity: string): Clients {
+  const { policies, plans, runs, schedules } = informers;
+  const peers = new PeerClusters(kc, config.region, () => policies.list());
+  const store = new KubeSwitchyardStore(kc.makeApiClient(CustomObjectsApi), { policies, plans, runs });
+  const drillStore = new KubeDrillStore(
+    store,
+    { custom: kc.makeApiClient(CustomObjectsApi), configMaps: kc.makeApiClient(CoreV1Api) },
+    async (region, namespace) => (await peers.kubeConfigFor(region, namespace)).makeApiClient(CustomObjectsApi),
+    { schedules },
+  );
+  const events = new KubeEventRecorder(kc.makeApiClient(CoreV1Api), "switchyard-controller", identity, log);
+  const aws = awsClients(config);
+  return {
+    informers,
+    peers,
+    store,
+    drillStore,
+    events,
+    fence: fencePorts(aws.route53, aws.route53Options, {
+      core: kc.makeApiClient(CoreV1Api),
+      apps: kc.makeApiClient(AppsV1Api),
+    }),
+    levers: planLevers(kc, peers, aws),
+    probes: {
+      http: probeHttp,
+      prometheus: probePrometheus,
+      route53HealthCheck: route53HealthCheckProbe(aws.route53, { ...aws.route53Options, maxAttempts: 3 }),
+      workload: workloadProbe((region, namespace) => peers.apps(region, namespace)),
+    },
+    destroy: aws.destroy,
+  };
+}
+
+type AwsClients = ReturnType<typeof awsClients>;
+
+function awsClients(config: Config) {
+  const endpoint = config.awsEndpoint ? { endpoint: config.awsEndpoint } : {};
+  const route53 = new Route53Client({
+    region: "us-east-1",
+    // Throttling is retried by our own code, which takes a quota turn for every attempt; the SDK's retries would not.
+    maxAttempts: 1,
+    ...endpoint,
+  });
+  const rds = perRegion((region) => new RDSClient({ region, ...endpoint }));
+  const cloudwatch = perRegion((region) => new CloudWatchClient({ region, ...endpoint }));
+  // One quota for every Route53 call of this process (the account's limit is about five a second).
+  const route53Options: BatchOptions = { acquire: route53Quota(), sleep: pause, pollIntervalMs: 2000 };
+  return {
+    route53,
+    route53Options,
+    rds,
+    cloudwatch,
+    destroy: () => {
+      route53.destroy();
+      rds.destroy();
+      cloudwatch.destroy();
+    },
+  };
+}
+
+const pause = (ms: number) => sleep(systemTimers, ms);
+
+function planLevers(kc: KubeConfig, peers: PeerClusters, aws: AwsClients): Levers {
+  return levers({
+    route53: aws.route53,
+    route53Options: aws.route53Options,
+    rds: aws.rds.get,
+    cloudwatch: aws.cloudwatch.get,
+    configMaps: (region, namespace) => peers.coreApi(region, namespace),
+    scales: (region, namespace) => peers.apps(region, namespace),
+    jobs: async (region, namespace) => (await peers.kubeConfigFor(region, namespace)).makeApiClient(BatchV1Api),
+    secrets: kc.makeApiClient(CoreV1Api),
+    fetch: (input, init) => fetch(input, init),
+    sleep: pause,
+    now: () => Date.now(),
+  });
+}
+
+/** One SDK client per AWS region, made on first use. */
+function perRegion<C extends { destroy(): void }>(make: (region: string) => C) {
+  const clients = new Map<string, C>();
+  return {
+    get: (region: string): C => {
+      let client = clients.get(region);
+      if (!client) {
+        client = make(region);
+        clients.set(region, client);
+      }
+      return client;
+    },
+    destroy: () => {
+      for (const client of clients.values()) client.destroy();
+    },
+  };
+}

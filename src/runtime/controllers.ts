@@ -1,0 +1,119 @@
+/**
+ * The three controllers of a leader: built when this replica starts leading, started once the caches hold everything,
+ * stopped when it stops leading. Every write they make goes through the leader guard.
+ */
+import { DrillScheduleController } from "../controllers/drillschedule/controller.js";
+import { FailoverRunController } from "../controllers/failoverrun/controller.js";
+import { RegionPolicyController } from "../controllers/regionpolicy/controller.js";
+import type { Clients } from "./clients.js";
+import type { Config } from "./config.js";
+import { WorkQueue } from "./kube/work-queue.js";
+import { drillStoreAccess, leaderOnly, leaderOnlyEvents, policyStoreAccess, runStoreAccess } from "./leader-guard.js";
+import type { Logger } from "./logger.js";
+import type { Metrics } from "./metrics.js";
+import { policyMetrics } from "./policy-metrics.js";
+
+export interface ControllerDeps {
+  clients: Clients;
+  config: Config;
+  metrics: Metrics;
+  log: Logger;
+  isLeader: () => boolean;
+  /** crash-test hook of the FailoverRun controller (failpoints.ts) */
+  failpoint?: (name: string) => void;
+}
+
+interface Controller {
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export interface RunningControllers {
+  stop(): Promise<void>;
+}
+
+export function startControllers(deps: ControllerDeps): RunningControllers {
+  const controllers: Controller[] = [regionPolicyController(deps), failoverRunController(deps), drillController(deps)];
+  let stopped = false;
+  // Reconciling before the caches hold everything would decide on a partial world.
+  void Promise.all(deps.clients.informers.all.map((i) => i.waitForSync())).then(() => {
+    if (!stopped) for (const controller of controllers) controller.start();
+  });
+  return {
+    stop: async () => {
+      stopped = true;
+      await Promise.all(controllers.map((controller) => controller.stop()));
+    },
+  };
+}
+
+/** A controller's own work queue, and the reconcile metrics labelled with its name. */
+function queueWithMetrics(controller: string, metrics: Metrics) {
+  const queue = new WorkQueue<string>();
+  return {
+    queue,
+    onReconciled: (seconds: number, error: unknown) => {
+      metrics.reconcileDuration.observe({ controller }, seconds);
+      if (error) metrics.reconcileErrors.inc({ controller });
+      metrics.queueDepth.set({ controller }, queue.len());
+    },
+  };
+}
+
+function regionPolicyController({ clients, config, metrics, log, isLeader }: ControllerDeps): Controller {
+  const { policies, plans, runs } = clients.informers;
+  return new RegionPolicyController({
+    policies,
+    plans,
+    runs,
+    store: leaderOnly(policyStoreAccess, clients.store, isLeader),
+    events: leaderOnlyEvents(clients.events, isLeader),
+    observer: policyMetrics(metrics),
+    fence: clients.fence,
+    probes: clients.probes,
+    ...queueWithMetrics("regionpolicy", metrics),
+    log,
+    localRegion: config.region,
+    workers: 2,
+    now: Date.now,
+  });
+}
+
+function failoverRunController({ clients, config, metrics, log, isLeader, failpoint }: ControllerDeps): Controller {
+  const { runs, policies } = clients.informers;
+  return new FailoverRunController({
+    runs,
+    policies,
+    ...queueWithMetrics("failoverrun", metrics),
+    workers: 2,
+    store: leaderOnly(runStoreAccess, clients.store, isLeader),
+    levers: clients.levers,
+    events: leaderOnlyEvents(clients.events, isLeader),
+    log,
+    localRegion: config.region,
+    now: Date.now,
+    reachable: (region, namespace) => clients.peers.reachable(region, namespace),
+    ...(failpoint ? { failpoint } : {}),
+  });
+}
+
+function drillController({ clients, config, metrics, log, isLeader }: ControllerDeps): Controller {
+  const { schedules, policies, plans, runs } = clients.informers;
+  return new DrillScheduleController({
+    schedules,
+    policies,
+    plans,
+    runs,
+    ...queueWithMetrics("drillschedule", metrics),
+    workers: 1,
+    store: leaderOnly(drillStoreAccess, clients.drillStore, isLeader),
+    events: leaderOnlyEvents(clients.events, isLeader),
+    observer: {
+      result: (namespace, schedule, result, reason) =>
+        metrics.drillResults.inc({ namespace, schedule, result, reason }),
+    },
+    log,
+    localRegion: config.region,
+    now: Date.now,
+  });
+}
