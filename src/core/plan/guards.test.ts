@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   applyOverride,
   boundedFlapping,
+  epochStillHeld,
   fencingEpoch,
   fencingSource,
   guardStep,
@@ -206,6 +207,38 @@ describe("fencingSource (invariant 1, before the swap)", () => {
     const refusal = fencingSource(input);
     expect(refusal?.reason).toBe(reason);
     if (reason !== undefined) expect(refusal?.invariant).toBe("Fencing");
+  });
+});
+
+describe("epochStillHeld (invariant 1, after the swap)", () => {
+  const unfreeze = step("flag", "unfreeze");
+  it.each<{ case: string; input: GuardInput; refused: boolean }>([
+    { case: "before the epoch is won", input: guard({ step: unfreeze }), refused: false },
+    {
+      case: "the record still holds the run's epoch",
+      input: guard({ step: unfreeze, runEpoch: 4, fencingRecord: { active: TO, epoch: 4 } }),
+      refused: false,
+    },
+    {
+      case: "a later move superseded the run",
+      input: guard({ step: unfreeze, runEpoch: 4, fencingRecord: { active: FROM, epoch: 5 } }),
+      refused: true,
+    },
+    { case: "the record cannot be read", input: guard({ step: unfreeze, runEpoch: 4 }), refused: true },
+    {
+      case: "a dry run",
+      input: guard({ step: unfreeze, runEpoch: 4, fencingRecord: { active: FROM, epoch: 5 }, dryRun: true }),
+      refused: false,
+    },
+    {
+      case: "a promotion (it has its own guard)",
+      input: guard({ step: aurora, runEpoch: 4, fencingRecord: { active: FROM, epoch: 5 } }),
+      refused: false,
+    },
+  ])("$case", ({ input, refused }) => {
+    const refusal = epochStillHeld(input);
+    expect(refusal !== undefined).toBe(refused);
+    if (refusal) expect(refusal).toMatchObject({ reason: GuardReason.FencingEpochSuperseded, invariant: "Fencing" });
   });
 });
 

@@ -163,6 +163,29 @@ export const fencingSource: Guard = ({ step, binding, fencingRecord, dryRun }) =
   };
 };
 
+/**
+ * Invariant 1 after the swap: once a run has won its epoch, each of its later steps (flags, scale, Jobs, webhooks: an
+ * unfreeze, say) acts only while the record still holds that epoch for `to`. A run superseded by a later move must
+ * stop where it is, or its own unfreeze makes a second writer beside the region that won after it. Traffic and
+ * promotion steps have guards of their own; nothing applies before the epoch is won, or in a dry run.
+ */
+export const epochStillHeld: Guard = ({ step, binding, runEpoch, fencingRecord, dryRun }) => {
+  if (runEpoch === undefined || dryRun === true || movesTraffic(step) || isPromotion(step)) return undefined;
+  if (fencingRecord !== undefined && fencingRecord.epoch === runEpoch && fencingRecord.active === binding.to) {
+    return undefined;
+  }
+  const now =
+    fencingRecord === undefined
+      ? "the fencing record could not be read to confirm it"
+      : `the fencing record now names ${fencingRecord.active} at epoch ${fencingRecord.epoch}`;
+  return {
+    reason: GuardReason.FencingEpochSuperseded,
+    invariant: "Fencing",
+    step: step.name,
+    message: `Step ${step.name} belongs to a run that won epoch ${runEpoch} for ${binding.to}, but ${now}: a later move superseded it, so it stops here.`,
+  };
+};
+
 const dampeningReasons: Record<MoveRefusalReason, GuardReason> = {
   HoldDown: GuardReason.HoldDownNotElapsed,
   FlapSuppressed: GuardReason.FlapSuppressed,

@@ -2,6 +2,7 @@
 import type { BoundStep } from "../../../core/plan/steps.js";
 import { approvalLever } from "./approval.js";
 import { auroraGlobalLever } from "./aurora-global.js";
+import { whileEpochHeld } from "./epoch-held.js";
 import { flagLever } from "./flag.js";
 import { jobLever } from "./job.js";
 import type { Lever, LeverDeps, StepOf } from "./lever.js";
@@ -16,12 +17,12 @@ export type Levers = { [K in BoundStep["kind"]]?: Lever<StepOf<K>> };
 export function levers(deps: LeverDeps): Levers {
   return {
     route53: route53Lever(deps),
-    flag: flagLever(deps),
-    scale: scaleLever(deps),
+    flag: whileEpochHeld(flagLever(deps), deps),
+    scale: whileEpochHeld(scaleLever(deps), deps),
     auroraGlobal: auroraGlobalLever(deps),
     rdsPromoteReplica: rdsPromoteReplicaLever(deps),
-    job: jobLever(deps),
-    webhook: webhookLever(deps),
+    job: whileEpochHeld(jobLever(deps), deps),
+    webhook: whileEpochHeld(webhookLever(deps), deps),
     waitFor: waitForLever(),
     approval: approvalLever(),
   };
