@@ -41,6 +41,8 @@ export interface LeverContext {
   policy: RegionPolicy;
   namespace: string;
   dryRun: boolean;
+  /** The plan's timeoutSeconds: how long a move this run makes may stay "in progress" in the fencing record. */
+  planTimeoutSeconds?: number;
 }
 
 export type LeverResult =

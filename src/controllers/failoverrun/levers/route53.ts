@@ -10,8 +10,11 @@ import {
   type ObservedFence,
 } from "../../../actuators/route53/fencing-record.js";
 import { observeWeightedRecords, planWeights } from "../../../actuators/route53/weights.js";
-import { nextFencingRecord } from "../../../core/plan/fencing.js";
-import { guardStep } from "../../../core/plan/guards.js";
+import { recordTransition } from "../../../core/dampening/transition-log.js";
+import type { FencingRecord, Mover } from "../../../core/plan/fencing.js";
+import { guardStep, type GuardInput } from "../../../core/plan/guards.js";
+import { planDefaults } from "../../../core/plan/steps.js";
+import { resolvePolicy } from "../../../core/policy.js";
 import { GuardReason } from "../../../core/plan/reasons.js";
 import {
   fencingOf,
@@ -25,6 +28,36 @@ import {
 } from "./lever.js";
 
 type Route53Step = StepOf<"route53">;
+
+const movers: Record<string, Mover> = { Automatic: "auto", Manual: "manual", Drill: "drill" };
+
+/**
+ * The record this run writes when it takes the active region to `to`: the next epoch, with the system's history
+ * (invariant 5) counted — whoever made the moves before it. The move stays "in progress" until the run ends, and at
+ * the latest for the plan's timeout.
+ */
+function nextRecord(current: FencingRecord | undefined, to: string, ctx: LeverContext, now: number): FencingRecord {
+  return recordTransition(
+    current,
+    {
+      to,
+      run: runName(ctx),
+      by: movers[ctx.run.spec.trigger ?? "Manual"] ?? "manual",
+      now,
+      busyForMs: (ctx.planTimeoutSeconds ?? planDefaults.timeoutSeconds) * 1000,
+    },
+    resolvePolicy(ctx.policy.spec).dampening.flapPenalty,
+  );
+}
+
+/** For an automatic run: the dampening its traffic step must respect at the compare-and-swap (guard boundedFlapping). */
+function automaticOf(ctx: LeverContext, now: number): Pick<GuardInput, "automatic"> {
+  if (ctx.run.spec.trigger !== "Automatic") return {};
+  const { dampening } = resolvePolicy(ctx.policy.spec);
+  return {
+    automatic: { run: runName(ctx), holdDownSeconds: dampening.holdDownSeconds, penalty: dampening.flapPenalty, now },
+  };
+}
 
 export function route53Lever(deps: LeverDeps): Lever<Route53Step> {
   const observe = async (step: Route53Step) => {
@@ -42,6 +75,7 @@ export function route53Lever(deps: LeverDeps): Lever<Route53Step> {
           binding: { from: ctx.run.spec.from, to: ctx.run.spec.to },
           currentWeights: plan.before,
           ...(fence ? { fencingRecord: fence.record } : {}),
+          ...automaticOf(ctx, deps.now()),
           dryRun: ctx.dryRun,
         },
         ctx.run.spec,
@@ -50,7 +84,7 @@ export function route53Lever(deps: LeverDeps): Lever<Route53Step> {
       if (where)
         intent.fence = {
           from: fence?.record ?? null,
-          to: nextFencingRecord(fence?.record, ctx.run.spec.to, runName(ctx)),
+          to: nextRecord(fence?.record, ctx.run.spec.to, ctx, deps.now()),
         };
       if (plan.missing.length > 0) {
         return {
@@ -71,17 +105,20 @@ export function route53Lever(deps: LeverDeps): Lever<Route53Step> {
         const result = await applyWeights(deps, step.route53.hostedZoneId, plan.changes, ctx);
         return result.type === "Succeeded" ? { ...result, epoch: fence.record.epoch } : result;
       }
-      // Read again just now: another run may have moved the active region since this step was prepared.
-      const source = guardStep(
+      // Read again just now: another run may have moved the active region since this step was prepared, and the
+      // record about to be swapped is the one that says whether an automatic move may go (invariant 5).
+      const now = deps.now();
+      const refusal = guardStep(
         {
           step,
           binding: { from: ctx.run.spec.from, to: ctx.run.spec.to },
           ...(fence ? { fencingRecord: fence.record } : {}),
+          ...automaticOf(ctx, now),
         },
         ctx.run.spec,
       ).refusal;
-      if (source?.reason === GuardReason.LostFencingRace) {
-        return { type: "Refused", reason: source.reason, message: source.message };
+      if (refusal && atSwap.has(refusal.reason)) {
+        return { type: "Refused", reason: refusal.reason, message: refusal.message };
       }
       return swap(deps, where, fence, ctx.run.spec.to, plan.changes, ctx);
     },
@@ -109,6 +146,14 @@ export function route53Lever(deps: LeverDeps): Lever<Route53Step> {
   };
 }
 
+/** What the step checks again on the record it is about to swap; the weights were judged when it was prepared. */
+const atSwap = new Set<string>([
+  GuardReason.LostFencingRace,
+  GuardReason.HoldDownNotElapsed,
+  GuardReason.FlapSuppressed,
+  GuardReason.MoveInProgress,
+]);
+
 function describe(change: Change): Json {
   const set = change.ResourceRecordSet;
   return { action: change.Action, name: set?.Name, setIdentifier: set?.SetIdentifier, weight: set?.Weight };
@@ -129,7 +174,7 @@ async function swap(
   changes: Change[],
   ctx: LeverContext,
 ): Promise<LeverResult> {
-  const next = nextFencingRecord(fence?.record, active, runName(ctx));
+  const next = nextRecord(fence?.record, active, ctx, deps.now());
   const result = await swapFence(deps.route53, where, fence, next, changes, deps.route53Options);
   if (!result.won) return { type: "Refused", reason: result.reason, message: result.message };
   return {
