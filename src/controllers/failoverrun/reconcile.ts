@@ -18,6 +18,7 @@ import { runsToPrune } from "../../core/plan/history.js";
 import { isFinalPhase, phaseOf } from "../../core/plan/phase.js";
 import { planDefaults, regionOf, type BoundStep } from "../../core/plan/steps.js";
 import { setCondition } from "../../core/conditions.js";
+import { measuredRpo, measuredRto } from "../../core/report/measured.js";
 import { isPaused, pausedAnnotation } from "../../crds/definitions.js";
 import type { FailoverPlan } from "../../crds/generated/failoverplans.js";
 import type { FailoverRun, FailoverRunStatus } from "../../crds/generated/failoverruns.js";
@@ -441,34 +442,4 @@ function finalStatus(
   const rpo = measuredRpo(status);
   if (rpo) status.rpo = rpo;
   return status;
-}
-
-/** RPO evidence, as the promotion step recorded it just before its call (absent when nothing was promoted). */
-function measuredRpo(status: FailoverRunStatus): FailoverRunStatus["rpo"] | undefined {
-  const promoted = status.journal?.find(
-    (e) => (e.kind === "auroraGlobal" || e.kind === "rdsPromoteReplica") && e.state === "Succeeded",
-  );
-  const rpo = promoted?.observed?.rpo as { seconds?: unknown; source?: unknown } | undefined;
-  if (typeof rpo?.seconds !== "number") return undefined;
-  return { seconds: rpo.seconds, ...(typeof rpo.source === "string" ? { source: rpo.source.slice(0, 256) } : {}) };
-}
-
-/**
- * RTO evidence from the journal: from the run's start (the breach, for an automatic run created on it) to the moment
- * both traffic had moved (the Route53 step) and the writer was promoted (the database step), whichever came later.
- */
-function measuredRto(status: FailoverRunStatus): FailoverRunStatus["rto"] | undefined {
-  const started = parseTime(status.startedAt);
-  const doneAt = (kind: string) =>
-    status.journal?.find((e) => e.kind === kind && e.state === "Succeeded")?.finishedAt ?? undefined;
-  const trafficShiftedAt = doneAt("route53");
-  const writerPromotedAt = doneAt("auroraGlobal") ?? doneAt("rdsPromoteReplica");
-  const ends = [trafficShiftedAt, writerPromotedAt].map(parseTime).filter((t): t is number => t !== undefined);
-  if (started === undefined || ends.length === 0) return undefined;
-  return {
-    seconds: Math.round((Math.max(...ends) - started) / 100) / 10,
-    breachAt: status.startedAt,
-    ...(trafficShiftedAt ? { trafficShiftedAt } : {}),
-    ...(writerPromotedAt ? { writerPromotedAt } : {}),
-  };
 }
