@@ -4,7 +4,7 @@
  */
 import { kubeStatusOf } from "../actuators/kube-errors.js";
 import { PatchStrategy, setHeaderOptions, type CustomObjectsApi, type KubernetesObject } from "@kubernetes/client-node";
-import type { RunStore } from "../controllers/failoverrun/reconcile.js";
+import type { RunStore } from "../controllers/failoverrun/ports.js";
 import type { DrillStore, ReportConfigMap } from "../controllers/drillschedule/store.js";
 import { ConflictError, type SwitchyardStore } from "../controllers/ports.js";
 import { mergePatch, type Json } from "../core/merge-patch.js";

@@ -7,7 +7,8 @@ import type { FailoverRun } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../../crds/generated/regionpolicies.js";
 import { policyLabel } from "../../crds/definitions.js";
 import { work, type Queue, type Watched } from "../worker.js";
-import { reconcileFailoverRun, type RunDeps } from "./reconcile.js";
+import type { RunDeps } from "./ports.js";
+import { reconcileFailoverRun } from "./reconcile.js";
 
 export interface FailoverRunControllerOptions extends RunDeps {
   runs: Watched<FailoverRun>;
