@@ -7,24 +7,17 @@
 import type { Logger } from "pino";
 import { bindPlan } from "../../core/plan/bind.js";
 import { nextAction, type Action } from "../../core/plan/engine.js";
-import {
-  applyOutcome,
-  firstStartedAt,
-  parseTime,
-  type JournalEntry,
-  type StepOutcome,
-} from "../../core/plan/journal.js";
+import { applyOutcome, parseTime, type JournalEntry, type StepOutcome } from "../../core/plan/journal.js";
 import { runsToPrune } from "../../core/plan/history.js";
-import { isFinalPhase, phaseOf } from "../../core/plan/phase.js";
+import { isFinalPhase } from "../../core/plan/phase.js";
 import { planDefaults, regionOf, type BoundStep } from "../../core/plan/steps.js";
-import { setCondition } from "../../core/conditions.js";
-import { measuredRpo, measuredRto } from "../../core/report/measured.js";
-import { isPaused, pausedAnnotation } from "../../crds/definitions.js";
+import { isPaused } from "../../crds/definitions.js";
 import type { FailoverPlan } from "../../crds/generated/failoverplans.js";
 import type { FailoverRun, FailoverRunStatus } from "../../crds/generated/failoverruns.js";
 import { objectRef } from "../ports.js";
 import { leverFor, type LeverContext, type LeverResult } from "./levers/index.js";
 import type { RunDeps } from "./ports.js";
+import { finalStatus, pausedCondition, statusWith } from "./status.js";
 
 /** How soon to look again at a step that is under way (a promotion, a wait on a signal). */
 const pollMs = 2000;
@@ -32,8 +25,6 @@ const pollMs = 2000;
 const maxActionsPerReconcile = 50;
 /** A paused run looks again now and then, so its deadlines are still journaled on time. */
 const maxPausedRecheckMs = 30_000;
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 const refOf = (run: FailoverRun) => objectRef("FailoverRun", run);
 
@@ -288,26 +279,6 @@ async function pruneHistory(namespace: string, plan: FailoverPlan, deps: RunDeps
   }
 }
 
-/** The status to write when the Paused condition must change (held now, or released), else undefined. */
-function pausedCondition(run: FailoverRun, held: boolean, now: number): FailoverRunStatus | undefined {
-  const wasHeld = run.status?.conditions?.some((c) => c.type === "Paused" && c.status === "True") ?? false;
-  if (held === wasHeld) return undefined;
-  const conditions = setCondition(
-    run.status?.conditions ?? [],
-    {
-      type: "Paused",
-      status: held ? "True" : "False",
-      reason: held ? "PolicyPaused" : "Resumed",
-      message: held
-        ? `The RegionPolicy carries ${pausedAnnotation}: "true"; no step starts until it is removed.`
-        : "Automation was resumed.",
-      observedGeneration: run.metadata.generation ?? 0,
-    },
-    now,
-  );
-  return { ...run.status, conditions };
-}
-
 function unsupported(step: BoundStep): Performed {
   return {
     kind: "journal",
@@ -358,59 +329,4 @@ function toOutcome(result: LeverResult): StepOutcome {
         ...(result.intent ? { intent: result.intent } : {}),
       };
   }
-}
-
-function statusWith(
-  run: FailoverRun,
-  journal: JournalEntry[],
-  input: Parameters<typeof phaseOf>[0],
-  now: number,
-  epoch: number | undefined,
-): FailoverRunStatus {
-  const view = phaseOf({ ...input, journal, now });
-  const started = firstStartedAt(journal);
-  const status: FailoverRunStatus = {
-    ...run.status,
-    observedGeneration: run.metadata.generation ?? 0,
-    // The final phase is written by finalStatus, together with everything a reader of a finished run expects.
-    phase: isFinalPhase(view.phase) ? "Running" : view.phase,
-    journal,
-  };
-  if (view.currentStep) status.currentStep = view.currentStep;
-  else delete status.currentStep;
-  if (started !== undefined && !status.startedAt) status.startedAt = iso(started);
-  if (epoch !== undefined) status.epoch = epoch;
-  return status;
-}
-
-function finalStatus(
-  run: FailoverRun,
-  phase: NonNullable<FailoverRunStatus["phase"]>,
-  reason: string,
-  message: string,
-  now: number,
-): FailoverRunStatus {
-  const status: FailoverRunStatus = {
-    ...run.status,
-    phase,
-    finishedAt: iso(now),
-    observedGeneration: run.metadata.generation ?? 0,
-  };
-  delete status.currentStep;
-  status.conditions = setCondition(
-    status.conditions ?? [],
-    {
-      type: "Complete",
-      status: phase === "Succeeded" ? "True" : "False",
-      reason,
-      message,
-      observedGeneration: run.metadata.generation ?? 0,
-    },
-    now,
-  );
-  const rto = measuredRto(status);
-  if (rto) status.rto = rto;
-  const rpo = measuredRpo(status);
-  if (rpo) status.rpo = rpo;
-  return status;
 }
