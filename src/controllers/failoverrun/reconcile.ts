@@ -6,7 +6,7 @@
  */
 import type { Logger } from "pino";
 import { bindPlan } from "../../core/plan/bind.js";
-import { nextAction, type Action } from "../../core/plan/engine.js";
+import { nextAction } from "../../core/plan/engine.js";
 import { applyOutcome, parseTime, type JournalEntry, type StepOutcome } from "../../core/plan/journal.js";
 import { runsToPrune } from "../../core/plan/history.js";
 import { isFinalPhase } from "../../core/plan/phase.js";
@@ -15,12 +15,11 @@ import { isPaused } from "../../crds/definitions.js";
 import type { FailoverPlan } from "../../crds/generated/failoverplans.js";
 import type { FailoverRun, FailoverRunStatus } from "../../crds/generated/failoverruns.js";
 import { objectRef } from "../ports.js";
-import { leverFor, type LeverContext, type LeverResult } from "./levers/index.js";
+import type { LeverContext } from "./levers/index.js";
+import { perform, pollMs, toOutcome } from "./perform.js";
 import type { RunDeps } from "./ports.js";
 import { finalStatus, pausedCondition, statusWith } from "./status.js";
 
-/** How soon to look again at a step that is under way (a promotion, a wait on a signal). */
-const pollMs = 2000;
 /** Bounds the work of one reconcile; the queue brings the run back for the rest. */
 const maxActionsPerReconcile = 50;
 /** A paused run looks again now and then, so its deadlines are still journaled on time. */
@@ -138,117 +137,6 @@ export async function reconcileFailoverRun(key: string, deps: RunDeps): Promise<
   return { requeueAfterMs: pollMs };
 }
 
-type Performed =
-  | { kind: "wait"; untilMs: number }
-  | { kind: "finish" }
-  | {
-      kind: "journal";
-      steps: { step: BoundStep; outcome: StepOutcome }[];
-      /** the external call, made after the first outcome (Started) is persisted, on the run as then stored */
-      afterFirst?: (run: FailoverRun) => Promise<LeverResult>;
-      /** the outcomes come from a lever that already acted (a resumed step) */
-      acted?: boolean;
-      epoch?: number;
-    };
-
-async function perform(action: Action, ctx: LeverContext, deps: RunDeps): Promise<Performed> {
-  switch (action.type) {
-    case "finish":
-      return { kind: "finish" };
-    case "wait": {
-      const journal = ctx.run.status?.journal ?? [];
-      const entry = journal.find((e) => e.name === action.step.name);
-      if (action.reason === "ApprovalPending" && entry?.state !== "WaitingApproval") {
-        return { kind: "journal", steps: [{ step: action.step, outcome: { type: "WaitingApproval" } }] };
-      }
-      return { kind: "wait", untilMs: action.until };
-    }
-    case "skip":
-      return {
-        kind: "journal",
-        steps: [{ step: action.step, outcome: { type: "Skipped", reason: action.reason, message: action.message } }],
-      };
-    case "fail":
-      return {
-        kind: "journal",
-        steps: [{ step: action.step, outcome: { type: "Failed", reason: action.reason, message: action.message } }],
-      };
-    case "rollback": {
-      const lever = leverFor(deps.levers, action.step);
-      const result: LeverResult = lever?.restore
-        ? await safely(() => lever.restore!(action.step, action.before, ctx))
-        : { type: "Failed", message: `step kind ${action.step.kind} cannot be restored automatically` };
-      // A restore still settling is simply restored again later: restores are idempotent by observation.
-      if (result.type === "InProgress") return { kind: "wait", untilMs: deps.now() + pollMs };
-      const outcome: StepOutcome =
-        result.type === "Succeeded"
-          ? { type: "RolledBack", ...(result.observed ? { observed: result.observed } : {}) }
-          : { type: "RollbackFailed", message: result.message };
-      return {
-        kind: "journal",
-        steps: [{ step: action.step, outcome }],
-        ...(result.type === "Succeeded" && result.epoch !== undefined ? { epoch: result.epoch } : {}),
-      };
-    }
-    case "resume": {
-      const lever = leverFor(deps.levers, action.step);
-      if (!lever) return unsupported(action.step);
-      const result = await safely(() => lever.act(action.step, ctx));
-      return {
-        kind: "journal",
-        acted: true,
-        steps: [{ step: action.step, outcome: toOutcome(result) }],
-        ...("epoch" in result && result.epoch !== undefined ? { epoch: result.epoch } : {}),
-      };
-    }
-    case "execute": {
-      const lever = leverFor(deps.levers, action.step);
-      if (!lever) return unsupported(action.step);
-      let prepared;
-      try {
-        prepared = await lever.prepare(action.step, ctx);
-      } catch (error) {
-        return {
-          kind: "journal",
-          steps: [{ step: action.step, outcome: { type: "Failed", message: messageOf(error), beforeStart: true } }],
-        };
-      }
-      if (prepared.refusal) {
-        return {
-          kind: "journal",
-          steps: [{ step: action.step, outcome: { type: "Refused", ...prepared.refusal, intent: prepared.intent } }],
-        };
-      }
-      const started: StepOutcome = {
-        type: "Started",
-        intent: prepared.intent,
-        ...(prepared.before ? { before: prepared.before } : {}),
-      };
-      if (action.dryRun) {
-        return {
-          kind: "journal",
-          steps: [
-            { step: action.step, outcome: started },
-            {
-              step: action.step,
-              outcome: {
-                type: "Skipped",
-                reason: "DryRun",
-                message: "Dry run: the intent records what this step would do.",
-              },
-            },
-          ],
-        };
-      }
-      return {
-        kind: "journal",
-        steps: [{ step: action.step, outcome: started }],
-        afterFirst: (stored) => safely(() => lever.act(action.step, { ...ctx, run: stored })),
-      };
-    }
-  }
-}
-
 /** The engine's synchronous view of which regions answer, asked (and cached by the port) before each action. */
 async function reachability(
   regions: ReadonlySet<string>,
@@ -276,57 +164,5 @@ async function pruneHistory(namespace: string, plan: FailoverPlan, deps: RunDeps
     } catch (error) {
       log.warn({ err: error, run: name }, "could not delete an old run; the next finished run tries again");
     }
-  }
-}
-
-function unsupported(step: BoundStep): Performed {
-  return {
-    kind: "journal",
-    steps: [
-      {
-        step,
-        outcome: {
-          type: "Refused",
-          reason: "StepKindNotSupported",
-          message: `step kind ${step.kind} is not supported by this controller version`,
-        },
-      },
-    ],
-  };
-}
-
-async function safely(act: () => Promise<LeverResult>): Promise<LeverResult> {
-  try {
-    return await act();
-  } catch (error) {
-    return { type: "Failed", message: messageOf(error) };
-  }
-}
-
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
-function toOutcome(result: LeverResult): StepOutcome {
-  switch (result.type) {
-    case "Succeeded":
-      return {
-        type: "Succeeded",
-        ...(result.observed ? { observed: result.observed } : {}),
-        ...(result.message ? { message: result.message } : {}),
-      };
-    case "InProgress":
-      return {
-        type: "InProgress",
-        ...(result.observed ? { observed: result.observed } : {}),
-        ...(result.message ? { message: result.message } : {}),
-      };
-    case "Failed":
-      return { type: "Failed", message: result.message, ...(result.observed ? { observed: result.observed } : {}) };
-    case "Refused":
-      return {
-        type: "Refused",
-        reason: result.reason,
-        message: result.message,
-        ...(result.intent ? { intent: result.intent } : {}),
-      };
   }
 }
