@@ -4,17 +4,15 @@
  * the run waits or ends. A restart calls the engine on the persisted journal and resumes where it stopped.
  * Only the target region's controller executes a run (design 2a): the source region may be down or cut off.
  */
-import type { Logger } from "pino";
 import { bindPlan } from "../../core/plan/bind.js";
 import { nextAction } from "../../core/plan/engine.js";
 import { applyOutcome, parseTime, type JournalEntry, type StepOutcome } from "../../core/plan/journal.js";
-import { runsToPrune } from "../../core/plan/history.js";
 import { isFinalPhase } from "../../core/plan/phase.js";
-import { planDefaults, regionOf, type BoundStep } from "../../core/plan/steps.js";
+import { regionOf, type BoundStep } from "../../core/plan/steps.js";
 import { isPaused } from "../../crds/definitions.js";
-import type { FailoverPlan } from "../../crds/generated/failoverplans.js";
 import type { FailoverRun, FailoverRunStatus } from "../../crds/generated/failoverruns.js";
 import { objectRef } from "../ports.js";
+import { pruneHistory } from "./history.js";
 import type { LeverContext } from "./levers/index.js";
 import { perform, pollMs, toOutcome } from "./perform.js";
 import type { RunDeps } from "./ports.js";
@@ -147,22 +145,4 @@ async function reachability(
   const answers = new Map<string, boolean>();
   for (const region of regions) answers.set(region, await deps.reachable(region, namespace));
   return (region) => answers.get(region) ?? true;
-}
-
-/** Keeps the plan's run history within spec.historyLimit; a failure here never touches the run that just ended. */
-async function pruneHistory(namespace: string, plan: FailoverPlan, deps: RunDeps, log: Logger): Promise<void> {
-  const runs = deps.store.runsOfPlan(namespace, plan.metadata.name ?? "").map((r) => ({
-    name: r.metadata.name ?? "",
-    ...(r.status?.phase ? { phase: r.status.phase } : {}),
-    ...(r.status?.finishedAt ? { finishedAt: r.status.finishedAt } : {}),
-    ...(r.metadata.creationTimestamp ? { createdAt: new Date(r.metadata.creationTimestamp).toISOString() } : {}),
-  }));
-  for (const name of runsToPrune(runs, plan.spec.historyLimit ?? planDefaults.historyLimit)) {
-    try {
-      await deps.store.deleteRun(namespace, name);
-      log.info({ deleted: name }, "run history beyond the plan's historyLimit");
-    } catch (error) {
-      log.warn({ err: error, run: name }, "could not delete an old run; the next finished run tries again");
-    }
-  }
 }
