@@ -9,7 +9,7 @@ import type { BatchOptions } from "../actuators/route53/change-batch.js";
 import { readFence } from "../actuators/route53/fencing-record.js";
 import type { Route53Api } from "../actuators/route53/weights.js";
 import { scaleDeployment } from "../actuators/scale/deployment-scale.js";
-import type { FencePorts } from "../controllers/regionpolicy/self-fencing.js";
+import type { FencePorts } from "../controllers/regionpolicy/ports.js";
 import type { FencingRecord } from "../core/plan/fencing.js";
 
 const cacheMs = 5_000;

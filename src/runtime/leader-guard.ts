@@ -3,7 +3,8 @@
  * reconcile still running when leadership is lost (a long API call, a paused process) fails instead of writing.
  */
 import type { RunStore } from "../controllers/failoverrun/ports.js";
-import type { EventRecorder, SwitchyardStore } from "../controllers/ports.js";
+import type { EventRecorder } from "../controllers/ports.js";
+import type { SwitchyardStore } from "../controllers/regionpolicy/ports.js";
 
 export class NotLeaderError extends Error {
   constructor() {

@@ -3,7 +3,6 @@
  * probes feeding samples in, and the workers draining the queue. Built when this replica starts leading and torn
  * down when it stops, so a standby holds no queue, runs no probes and writes nothing.
  */
-import type { Logger } from "pino";
 import { policyLabel } from "../../crds/definitions.js";
 import type { FailoverPlan } from "../../crds/generated/failoverplans.js";
 import type { FailoverRun } from "../../crds/generated/failoverruns.js";
@@ -11,25 +10,17 @@ import type { RegionPolicy } from "../../crds/generated/regionpolicies.js";
 import { SampleBuffer } from "../../signals/sample-buffer.js";
 import { SignalScheduler } from "../../signals/scheduler.js";
 import type { Probes } from "../../signals/probe.js";
-import type { EventRecorder, PolicyObserver, SwitchyardStore } from "../ports.js";
 import { work, type Queue, type Watched } from "../worker.js";
 import { reconcileRegionPolicy } from "./reconcile.js";
-import type { FencePorts } from "./self-fencing.js";
+import type { RegionPolicyDeps } from "./ports.js";
 
-export interface RegionPolicyControllerOptions {
+export interface RegionPolicyControllerOptions extends Omit<RegionPolicyDeps, "samples" | "signals"> {
   policies: Watched<RegionPolicy>;
   plans: Watched<FailoverPlan>;
   runs: Watched<FailoverRun>;
-  store: SwitchyardStore;
-  events: EventRecorder;
-  observer: PolicyObserver;
-  fence?: FencePorts;
   probes: Probes;
   queue: Queue;
-  log: Logger;
-  localRegion: string;
   workers: number;
-  now: () => number;
   /** reconcile timing and errors, for metrics */
   onReconciled?: (seconds: number, error: unknown) => void;
 }
@@ -88,16 +79,6 @@ export class RegionPolicyController {
   }
 
   private reconcile(key: string) {
-    return reconcileRegionPolicy(key, {
-      store: this.options.store,
-      events: this.options.events,
-      samples: this.samples,
-      signals: this.scheduler,
-      observer: this.options.observer,
-      ...(this.options.fence ? { fence: this.options.fence } : {}),
-      log: this.options.log,
-      localRegion: this.options.localRegion,
-      now: this.options.now,
-    });
+    return reconcileRegionPolicy(key, { ...this.options, samples: this.samples, signals: this.scheduler });
   }
 }

@@ -9,7 +9,8 @@ import type { FailoverPlan } from "../../crds/generated/failoverplans.js";
 import type { FailoverRun } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy, RegionPolicyStatus } from "../../crds/generated/regionpolicies.js";
 import { SampleBuffer } from "../../signals/sample-buffer.js";
-import { ConflictError, type SwitchyardStore } from "../ports.js";
+import { ConflictError } from "../ports.js";
+import type { SwitchyardStore } from "./ports.js";
 import { reconcileRegionPolicy } from "./reconcile.js";
 
 class MemoryStore implements SwitchyardStore {

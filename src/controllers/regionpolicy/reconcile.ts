@@ -2,7 +2,6 @@
  * One reconcile of one RegionPolicy: fetch and guard → gather samples → evaluate (pure core) → act (create a
  * FailoverRun when automation may and this region executes it) → one status write → when to come back.
  */
-import type { Logger } from "pino";
 import type { Decision } from "../../core/decision/decide.js";
 import { evaluatePolicy } from "../../core/evaluate.js";
 import { canonicalJson } from "../../core/merge-patch.js";
@@ -11,27 +10,10 @@ import { resolvePolicy } from "../../core/policy.js";
 import { apiVersion, isPaused, policyLabel } from "../../crds/definitions.js";
 import type { FailoverRun } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy, RegionPolicyStatus } from "../../crds/generated/regionpolicies.js";
-import type { SampleBuffer } from "../../signals/sample-buffer.js";
-import { objectRef, type EventRecorder, type PolicyObserver, type SwitchyardStore } from "../ports.js";
-import { keepRoleState, observeFence, type FencePorts } from "./self-fencing.js";
+import { objectRef } from "../ports.js";
+import type { RegionPolicyDeps } from "./ports.js";
+import { keepRoleState, observeFence } from "./self-fencing.js";
 import { statusFromEvaluation, stateFromStatus } from "./status.js";
-
-export interface RegionPolicyDeps {
-  store: SwitchyardStore;
-  events: EventRecorder;
-  samples: SampleBuffer;
-  /** starts/stops the policy's signal probes */
-  signals: {
-    sync(policyKey: string, namespace: string, signals: RegionPolicy["spec"]["signals"]): void;
-    remove(policyKey: string): void;
-  };
-  observer: PolicyObserver;
-  /** reads the fencing record and keeps this cluster's role state; absent: no fencing (tests of the decision alone) */
-  fence?: FencePorts;
-  log: Logger;
-  localRegion: string;
-  now: () => number;
-}
 
 export interface ReconcileResult {
   requeueAfterMs?: number;

@@ -4,17 +4,11 @@
  * this region, roleState.fenced everywhere else. A region that was down converges when its controller sees the new
  * epoch; no controller needs credentials for another cluster to fence itself.
  */
-import { selfFence, type FencingRecord, type FenceVerdict } from "../../core/plan/fencing.js";
-import type { FailoverPlanSpecRoleState, FailoverPlanSpecRoleStateActive } from "../../crds/generated/failoverplans.js";
+import { selfFence, type FenceVerdict } from "../../core/plan/fencing.js";
+import type { FailoverPlanSpecRoleState } from "../../crds/generated/failoverplans.js";
 import type { FailoverRun } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../../crds/generated/regionpolicies.js";
-
-export interface FencePorts {
-  /** The policy's fencing record; undefined when it does not exist. Throws when it cannot be read. */
-  read(policy: RegionPolicy): Promise<FencingRecord | undefined>;
-  /** Brings this cluster's flags and replica counts to `state`; returns what it changed. */
-  applyRoleState(namespace: string, state: FailoverPlanSpecRoleStateActive): Promise<string[]>;
-}
+import type { FencePorts } from "./ports.js";
 
 export interface FenceView {
   activeRegion: string;
