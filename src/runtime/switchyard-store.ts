@@ -5,7 +5,7 @@
 import { kubeStatusOf } from "../actuators/kube-errors.js";
 import { PatchStrategy, setHeaderOptions, type CustomObjectsApi, type KubernetesObject } from "@kubernetes/client-node";
 import type { RunStore } from "../controllers/failoverrun/ports.js";
-import type { DrillStore, ReportConfigMap } from "../controllers/drillschedule/store.js";
+import type { DrillStore, ReportConfigMap } from "../controllers/drillschedule/ports.js";
 import { ConflictError } from "../controllers/ports.js";
 import type { SwitchyardStore } from "../controllers/regionpolicy/ports.js";
 import { mergePatch, type Json } from "../core/merge-patch.js";

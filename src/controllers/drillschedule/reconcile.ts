@@ -16,19 +16,10 @@ import type { DrillSchedule, DrillScheduleStatusHistory } from "../../crds/gener
 import type { FailoverPlan } from "../../crds/generated/failoverplans.js";
 import type { FailoverRun } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../../crds/generated/regionpolicies.js";
-import { objectRef, type EventRecorder } from "../ports.js";
+import { objectRef } from "../ports.js";
+import type { DrillDeps } from "./ports.js";
 import { drillRegions, drillRun, failbackRun, runView } from "./runs.js";
 import { StatusDraft } from "./status.js";
-import type { DrillObserver, DrillStore } from "./store.js";
-
-export interface DrillDeps {
-  store: DrillStore;
-  events: EventRecorder;
-  observer: DrillObserver;
-  log: Logger;
-  localRegion: string;
-  now: () => number;
-}
 
 /** How often a drill in progress is looked at (its failback run may be in another cluster, which no informer shows). */
 const pollMs = 3000;
