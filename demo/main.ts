@@ -25,6 +25,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { runReport, reportMarkdown } from "../src/core/report/run-report.js";
+import { isFinalPhase } from "../src/core/runs.js";
 import { group, plurals, version } from "../src/crds/definitions.js";
 import type { FailoverPlan } from "../src/crds/generated/failoverplans.js";
 import type { FailoverRun } from "../src/crds/generated/failoverruns.js";
@@ -55,7 +56,6 @@ const noQuota = {
 const stayPutMs = 3000;
 /** Where the full Markdown run reports go (the environment's own folder is removed at the end). */
 const reportDir = join(tmpdir(), "switchyard-demo");
-const finalPhases = ["Succeeded", "Failed", "RolledBack", "Cancelled"];
 
 /** Prints each journal transition of a run as it happens; returns the run once it has ended and its evidence is written. */
 async function follow(cluster: Cluster, name: string): Promise<FailoverRun> {
@@ -72,7 +72,7 @@ async function follow(cluster: Cluster, name: string): Promise<FailoverRun> {
         }
       }
       // finishedAt, rto and rpo are written with the run's Complete condition, just after the phase turns final.
-      const final = finalPhases.includes(current?.status?.phase ?? "") && current?.status?.finishedAt;
+      const final = isFinalPhase(current?.status?.phase) && current?.status?.finishedAt;
       return final ? current : undefined;
     },
     120_000,

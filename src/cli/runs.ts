@@ -1,5 +1,5 @@
 /** Shell helpers shared by the commands that start or follow a run: load a policy with its plan and move, follow a run. */
-import { isFinalPhase } from "../core/report/run-report.js";
+import { isFinalPhase } from "../core/runs.js";
 import type { FailoverPlan } from "../crds/generated/failoverplans.js";
 import type { FailoverRun } from "../crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../crds/generated/regionpolicies.js";

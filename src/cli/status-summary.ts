@@ -8,7 +8,7 @@ import type { DrillSchedule } from "../crds/generated/drillschedules.js";
 import type { FailoverPlan } from "../crds/generated/failoverplans.js";
 import type { FailoverRun } from "../crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../crds/generated/regionpolicies.js";
-import { isFinalPhase } from "../core/report/run-report.js";
+import { isFinalPhase } from "../core/runs.js";
 import { age, columns } from "./format.js";
 
 export interface StatusInput {

@@ -7,8 +7,8 @@
 import { bindPlan } from "../../core/plan/bind.js";
 import { nextAction } from "../../core/plan/engine.js";
 import { applyOutcome, parseTime, type JournalEntry, type StepOutcome } from "../../core/plan/journal.js";
-import { isFinalPhase } from "../../core/plan/phase.js";
 import { regionOf, type BoundStep } from "../../core/plan/steps.js";
+import { isFinalPhase } from "../../core/runs.js";
 import { isPaused } from "../../crds/definitions.js";
 import type { FailoverRun, FailoverRunStatus } from "../../crds/generated/failoverruns.js";
 import { objectRef } from "../ports.js";

@@ -3,8 +3,9 @@
  */
 import { setCondition } from "../../core/conditions.js";
 import { firstStartedAt, type JournalEntry } from "../../core/plan/journal.js";
-import { isFinalPhase, phaseOf } from "../../core/plan/phase.js";
+import { phaseOf } from "../../core/plan/phase.js";
 import { measuredRpo, measuredRto } from "../../core/report/measured.js";
+import { isFinalPhase } from "../../core/runs.js";
 import { pausedAnnotation } from "../../crds/definitions.js";
 import type { FailoverRun, FailoverRunStatus } from "../../crds/generated/failoverruns.js";
 

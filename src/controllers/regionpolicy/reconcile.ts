@@ -5,8 +5,8 @@
 import type { Decision } from "../../core/decision/decide.js";
 import { evaluatePolicy } from "../../core/evaluate.js";
 import { canonicalJson } from "../../core/merge-patch.js";
-import { isFinalPhase } from "../../core/plan/phase.js";
 import { resolvePolicy } from "../../core/policy.js";
+import { isFinalPhase } from "../../core/runs.js";
 import { apiVersion, isPaused, policyLabel } from "../../crds/definitions.js";
 import type { FailoverRun } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy, RegionPolicyStatus } from "../../crds/generated/regionpolicies.js";
