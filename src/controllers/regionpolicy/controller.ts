@@ -3,7 +3,7 @@
  * probes feeding samples in, and the workers draining the queue. Built when this replica starts leading and torn
  * down when it stops, so a standby holds no queue, runs no probes and writes nothing.
  */
-import { policyLabel } from "../../crds/definitions.js";
+import { policiesOfRun } from "../../core/runs.js";
 import type { FailoverPlan } from "../../crds/generated/failoverplans.js";
 import type { FailoverRun } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../../crds/generated/regionpolicies.js";
@@ -47,6 +47,13 @@ export class RegionPolicyController {
     const wake = (namespace: string | undefined, policy: string | undefined) => {
       if (namespace && policy) queue.add(`${namespace}/${policy}`);
     };
+    // A run written by hand may carry no label: its plan names the policy, which must not wait for its requeue.
+    const wakeFor = (run: FailoverRun) => {
+      const namespace = run.metadata.namespace ?? "";
+      for (const policy of policiesOfRun(run, (plan) => this.options.store.plan(namespace, plan))) {
+        wake(namespace, policy);
+      }
+    };
     this.removers.push(
       this.options.policies.addHandlers({ add: enqueue, update: (_o, n) => enqueue(n), delete: enqueue }),
       this.options.plans.addHandlers({
@@ -55,9 +62,9 @@ export class RegionPolicyController {
         delete: (p) => wake(p.metadata.namespace, p.spec.regionPolicyRef.name),
       }),
       this.options.runs.addHandlers({
-        add: (r) => wake(r.metadata.namespace, r.metadata.labels?.[policyLabel]),
-        update: (_o, r) => wake(r.metadata.namespace, r.metadata.labels?.[policyLabel]),
-        delete: (r) => wake(r.metadata.namespace, r.metadata.labels?.[policyLabel]),
+        add: wakeFor,
+        update: (_o, r) => wakeFor(r),
+        delete: wakeFor,
       }),
     );
     for (const policy of this.options.policies.list()) enqueue(policy);
