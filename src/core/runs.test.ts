@@ -2,7 +2,21 @@ import { describe, expect, it } from "vitest";
 import { policyLabel } from "../crds/definitions.js";
 import type { FailoverPlan } from "../crds/generated/failoverplans.js";
 import type { FailoverRun } from "../crds/generated/failoverruns.js";
-import { isFinalPhase, planLookup, policiesOfRun, policyOfRun, runsOfPolicy } from "./runs.js";
+import type { RegionPolicy } from "../crds/generated/regionpolicies.js";
+import {
+  automaticRun,
+  drillRunName,
+  failbackRun,
+  failbackRunName,
+  isFailbackRunName,
+  isFinalPhase,
+  manualRun,
+  planLookup,
+  policiesOfRun,
+  policyOfRun,
+  runsOfPolicy,
+  scheduledTimeOf,
+} from "./runs.js";
 
 const plan = (name: string, policy: string): FailoverPlan => ({
   apiVersion: "switchyard.dev/v1alpha1",
@@ -58,4 +72,57 @@ describe("isFinalPhase", () => {
       expect(isFinalPhase(phase)).toBe(false);
     },
   );
+});
+
+describe("run manifests", () => {
+  const policy: RegionPolicy = {
+    apiVersion: "switchyard.dev/v1alpha1",
+    kind: "RegionPolicy",
+    metadata: { name: "checkout", namespace: "shop" },
+    spec: {
+      regions: [{ name: "us-east-1", role: "primary" }, { name: "eu-west-1" }],
+      signals: [],
+      automation: { mode: "Automatic", failoverPlanRef: { name: "checkout-plan" } },
+    },
+  };
+  const move = { kind: "Failover", from: "us-east-1", to: "eu-west-1", reason: "RegionUnhealthy", message: "api" };
+
+  it("an automatic run names its target and second, carries the label and the decision's reason", () => {
+    const r = automaticRun(policy, move, Date.UTC(2025, 0, 1));
+    expect(r.metadata).toEqual({
+      name: `checkout-failover-eu-west-1-${Math.floor(Date.UTC(2025, 0, 1) / 1000).toString(36)}`,
+      namespace: "shop",
+      labels: { [policyLabel]: "checkout" },
+    });
+    expect(r.spec).toEqual({
+      planRef: { name: "checkout-plan" },
+      from: "us-east-1",
+      to: "eu-west-1",
+      trigger: "Automatic",
+      reason: "RegionUnhealthy: api",
+    });
+  });
+
+  it("a manual run is labelled for its policy and named by the server", () => {
+    const request = { namespace: "shop", policy: "checkout", plan: "checkout-plan", reason: "INC-1", dryRun: true };
+    const r = manualRun({ ...request, from: "us-east-1", to: "eu-west-1" });
+    expect(r.metadata).toEqual({
+      generateName: "checkout-preview-",
+      namespace: "shop",
+      labels: { [policyLabel]: "checkout" },
+    });
+    expect(r.spec.trigger).toBe("Manual");
+  });
+
+  it("a drill's names give back its due time, and its failback moves back under the same labels", () => {
+    const name = drillRunName("weekly", Date.UTC(2025, 0, 1, 3));
+    expect(scheduledTimeOf(name)).toBe(Date.UTC(2025, 0, 1, 3));
+    const labelled = run(name, "checkout-plan", "checkout");
+    const drill = { ...labelled, spec: { ...labelled.spec, drill: { failback: true } } };
+    const back = failbackRun(drill);
+    expect(back.metadata.name).toBe(failbackRunName(name));
+    expect(isFailbackRunName(back.metadata.name ?? "")).toBe(true);
+    expect(back.metadata.labels).toEqual(drill.metadata.labels);
+    expect([back.spec.from, back.spec.to, back.spec.drill?.failback]).toEqual(["eu-west-1", "us-east-1", false]);
+  });
 });

@@ -6,8 +6,7 @@
 import type { Command } from "commander";
 import type { Cli } from "../context.js";
 import { ExitCode, CliError, usageError } from "../exit-codes.js";
-import { planLookup, runsOfPolicy } from "../../core/runs.js";
-import { manualRun } from "../run-manifest.js";
+import { manualRun, planLookup, runsOfPolicy } from "../../core/runs.js";
 import { exitForRun, followRun, loadMove } from "../runs.js";
 import { inProgress } from "../status-summary.js";
 import { parseSeconds } from "../validate.js";

@@ -7,10 +7,17 @@
 import type { Logger } from "pino";
 import { drillProgress, type ProgressAction } from "../../core/drill/progress.js";
 import { decideSchedule } from "../../core/drill/schedule.js";
-import { drillRunName, failbackRunName, isFailbackRunName, scheduledTimeOf } from "../../core/drill/run-names.js";
 import { resolveDrillSpec, type ResolvedDrillSpec } from "../../core/drill/spec.js";
 import { reportJson, reportMarkdown, runReport } from "../../core/report/run-report.js";
-import { isFinalPhase } from "../../core/runs.js";
+import {
+  drillRun,
+  drillRunName,
+  failbackRun,
+  failbackRunName,
+  isFailbackRunName,
+  isFinalPhase,
+  scheduledTimeOf,
+} from "../../core/runs.js";
 import { toRfc3339 } from "../../core/time.js";
 import { apiVersion, drillNowAnnotation, drillScheduleLabel, policyLabel } from "../../crds/definitions.js";
 import type { DrillSchedule, DrillScheduleStatusHistory } from "../../crds/generated/drillschedules.js";
@@ -19,7 +26,7 @@ import type { FailoverRun } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../../crds/generated/regionpolicies.js";
 import { objectRef } from "../ports.js";
 import type { DrillDeps } from "./ports.js";
-import { drillRegions, drillRun, failbackRun, runView } from "./runs.js";
+import { drillRegions, runView } from "./runs.js";
 import { StatusDraft } from "./status.js";
 
 /** How often a drill in progress is looked at (its failback run may be in another cluster, which no informer shows). */

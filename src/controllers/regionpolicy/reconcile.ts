@@ -2,12 +2,11 @@
  * One reconcile of one RegionPolicy: fetch and guard → gather samples → evaluate (pure core) → act (create a
  * FailoverRun when automation may and this region executes it) → one status write → when to come back.
  */
-import type { Decision } from "../../core/decision/decide.js";
 import { evaluatePolicy } from "../../core/evaluate.js";
 import { canonicalJson } from "../../core/merge-patch.js";
 import { resolvePolicy } from "../../core/policy.js";
-import { isFinalPhase } from "../../core/runs.js";
-import { apiVersion, isPaused, policyLabel } from "../../crds/definitions.js";
+import { automaticRun, isFinalPhase } from "../../core/runs.js";
+import { isPaused } from "../../crds/definitions.js";
 import type { FailoverRun } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy, RegionPolicyStatus } from "../../crds/generated/regionpolicies.js";
 import { objectRef } from "../ports.js";
@@ -50,36 +49,6 @@ function planProblem(policy: RegionPolicy, deps: RegionPolicyDeps): { reason: st
     };
   }
   return undefined;
-}
-
-function runName(policy: RegionPolicy, decision: Decision, now: number): string {
-  // The target region is in the name: two regions deciding in the same second (a race the fencing record settles)
-  // make two runs whose names, also written into the fencing record, still say which is which.
-  const time = Math.floor(now / 1000).toString(36);
-  return `${policy.metadata.name}-${decision.kind.toLowerCase()}-${decision.to}-${time}`.slice(0, 253);
-}
-
-function runFor(
-  policy: RegionPolicy,
-  decision: { from: string; to: string; reason: string; message: string },
-  name: string,
-): FailoverRun {
-  return {
-    apiVersion,
-    kind: "FailoverRun",
-    metadata: {
-      name,
-      namespace: policy.metadata.namespace,
-      labels: { [policyLabel]: policy.metadata.name ?? "" },
-    },
-    spec: {
-      planRef: { name: policy.spec.automation.failoverPlanRef?.name ?? "" },
-      from: decision.from,
-      to: decision.to,
-      trigger: "Automatic",
-      reason: `${decision.reason}: ${decision.message}`.slice(0, 1024),
-    },
-  };
 }
 
 /** Status without the fields that change with every sample, to tell a real change from a refresh. */
@@ -137,7 +106,7 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
   let startedRun: string | undefined;
   const isMove = decision.kind === "Failover" || decision.kind === "Failback";
   if (isMove && !notReady && decision.from && decision.to && decision.to === deps.localRegion) {
-    const run = runFor(policy, { ...decision, from: decision.from, to: decision.to }, runName(policy, decision, now));
+    const run = automaticRun(policy, { ...decision, from: decision.from, to: decision.to }, now);
     const outcome = await deps.store.createRun(run);
     startedRun = run.metadata.name;
     log.info({ run: startedRun, outcome, from: decision.from, to: decision.to }, `automatic ${decision.kind} started`);
