@@ -4,6 +4,7 @@ import type { FailoverPlan } from "../crds/generated/failoverplans.js";
 import type { FailoverRun } from "../crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../crds/generated/regionpolicies.js";
 import {
+  activeRegionOf,
   automaticRun,
   drillRunName,
   failbackRun,
@@ -124,5 +125,27 @@ describe("run manifests", () => {
     expect(isFailbackRunName(back.metadata.name ?? "")).toBe(true);
     expect(back.metadata.labels).toEqual(drill.metadata.labels);
     expect([back.spec.from, back.spec.to, back.spec.drill?.failback]).toEqual(["eu-west-1", "us-east-1", false]);
+  });
+});
+
+describe("activeRegionOf", () => {
+  const regions = (...roles: ("primary" | "secondary" | undefined)[]) => ({
+    spec: {
+      regions: roles.map((role, i) => ({ name: `r${i}`, ...(role ? { role } : {}) })),
+      signals: [],
+      automation: {},
+    },
+  });
+
+  it("is the active region the status records", () => {
+    expect(activeRegionOf({ ...regions("primary", "secondary"), status: { activeRegion: "r1" } })).toBe("r1");
+  });
+
+  it("is the primary before the controller has recorded one", () => {
+    expect(activeRegionOf(regions("secondary", "primary"))).toBe("r1");
+  });
+
+  it("is the first region of a spec without a primary", () => {
+    expect(activeRegionOf(regions(undefined, "secondary"))).toBe("r0");
   });
 });

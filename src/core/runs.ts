@@ -1,6 +1,6 @@
 /**
  * What is true of a FailoverRun wherever it is made or read — the controllers, the CLI, the report, the demo: how each
- * trigger's run is written and named, which policy it belongs to, and when it is over. Pure, so every reader agrees.
+ * trigger's run is written and named, which policy it belongs to, where it moves from, and when it is over. Pure, so every reader agrees.
  */
 import { apiVersion, drillScheduleLabel, policyLabel } from "../crds/definitions.js";
 import type { DrillSchedule } from "../crds/generated/drillschedules.js";
@@ -161,6 +161,15 @@ export function failbackRun(drill: FailoverRun): FailoverRun {
       drill: { ...drill.spec.drill, failback: false },
     },
   };
+}
+
+/**
+ * The region a policy's runs move away from when nothing else says: the active one its status records, else the
+ * primary (before the first move), else the first region (a spec without a primary, which the CRD rejects).
+ */
+export function activeRegionOf(policy: Pick<RegionPolicy, "spec" | "status">): string | undefined {
+  const regions = policy.spec.regions;
+  return policy.status?.activeRegion ?? (regions.find((r) => r.role === "primary") ?? regions[0])?.name;
 }
 
 /** A plan of the run's namespace by name: an informer cache, or the plans a command listed. */

@@ -3,16 +3,15 @@
  * (src/core/drill/progress.ts). The runs themselves are written and named in src/core/runs.ts.
  */
 import type { DrillRunView } from "../../core/drill/progress.js";
+import { activeRegionOf } from "../../core/runs.js";
 import type { DrillSchedule } from "../../crds/generated/drillschedules.js";
 import type { FailoverRun } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../../crds/generated/regionpolicies.js";
 
 /** Who a drill moves from and to: the spec's regions, else the active region and the first other region. */
 export function drillRegions(schedule: DrillSchedule, policy: RegionPolicy): { from: string; to: string } {
-  const regions = policy.spec.regions;
-  const primary = regions.find((r) => r.role === "primary")?.name ?? regions[0]?.name ?? "";
-  const from = schedule.spec.from ?? policy.status?.activeRegion ?? primary;
-  const to = schedule.spec.to ?? regions.find((r) => r.name !== from)?.name ?? "";
+  const from = schedule.spec.from ?? activeRegionOf(policy) ?? "";
+  const to = schedule.spec.to ?? policy.spec.regions.find((r) => r.name !== from)?.name ?? "";
   return { from, to };
 }
 

@@ -85,8 +85,7 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
   const resolved = resolvePolicy(policy.spec);
   // The kill switch outranks the declared mode: observe and record, act on nothing.
   if (paused) resolved.automation.mode = "Paused";
-  const primary = resolved.regions.find((r) => r.role === "primary")?.name ?? resolved.regions[0]?.name ?? "";
-  const fence = await observeFence(policy, deps.localRegion, primary, deps.fence);
+  const fence = await observeFence(policy, deps.localRegion, deps.fence);
   const activeRegion = fence.activeRegion;
   if (fence.readError) log.warn({ err: fence.readError }, "could not read the fencing record; keeping the last one");
   const runs = deps.store.runsOf(namespace, name);

@@ -5,6 +5,7 @@
  * epoch; no controller needs credentials for another cluster to fence itself.
  */
 import { selfFence, type FenceVerdict } from "../../core/plan/fencing.js";
+import { activeRegionOf } from "../../core/runs.js";
 import type { FailoverPlanSpecRoleState } from "../../crds/generated/failoverplans.js";
 import type { FailoverRun } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../../crds/generated/regionpolicies.js";
@@ -26,10 +27,9 @@ export interface FenceView {
 export async function observeFence(
   policy: RegionPolicy,
   localRegion: string,
-  fallbackActive: string,
   ports: FencePorts | undefined,
 ): Promise<FenceView> {
-  const known = { activeRegion: policy.status?.activeRegion ?? fallbackActive, epoch: policy.status?.epoch ?? 0 };
+  const known = { activeRegion: activeRegionOf(policy) ?? "", epoch: policy.status?.epoch ?? 0 };
   if (!policy.spec.fencing || !ports) return known;
   try {
     const record = await ports.read(policy);
