@@ -8,7 +8,7 @@
 import { CustomObjectsApi, KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { RegionPolicyController } from "../src/controllers/regionpolicy/controller.js";
-import type { SwitchyardStore } from "../src/controllers/ports.js";
+import type { SwitchyardStore } from "../src/controllers/regionpolicy/ports.js";
 import { group, plurals, version, type Kind } from "../src/crds/definitions.js";
 import type { FailoverPlan } from "../src/crds/generated/failoverplans.js";
 import type { FailoverRun } from "../src/crds/generated/failoverruns.js";

@@ -38,6 +38,7 @@
  */
 import { mkdtemp } from "node:fs/promises";
 import { join } from "node:path";
+import { isFinalPhase } from "../src/core/runs.js";
 import { plurals } from "../src/crds/definitions.js";
 import type { FailoverRun } from "../src/crds/generated/failoverruns.js";
 import { Cluster, RegionEndpoint, eventually } from "../test/fixtures/world.js";
@@ -55,7 +56,6 @@ const runs = flag("--runs", 20);
 const propagationSeconds = flag("--propagation-seconds", 0);
 const transitionSeconds = flag("--transition-seconds", 0);
 const namespace = "bench";
-const finalPhases = new Set(["Succeeded", "Failed", "RolledBack", "Cancelled"]);
 
 const env = await startEnvironment({ regionCount: 2 });
 let controllers: Controllers | undefined;
@@ -130,7 +130,7 @@ try {
           name,
         })) as FailoverRun;
         // finishedAt (and rto, rpo) are written one status write after the phase turns final.
-        return finalPhases.has(current.status?.phase ?? "") && current.status?.finishedAt ? current : undefined;
+        return isFinalPhase(current.status?.phase) && current.status?.finishedAt ? current : undefined;
       },
       60_000,
     );

@@ -1,9 +1,8 @@
 /** A FailoverRun as the demo shows it: followed step by step while it executes, then the evidence it recorded. */
+import { isFinalPhase } from "../src/core/runs.js";
 import type { FailoverRun } from "../src/crds/generated/failoverruns.js";
 import { eventually, type Cluster } from "../test/fixtures/world.js";
 import { namespace, say } from "./stage.js";
-
-const finalPhases = ["Succeeded", "Failed", "RolledBack", "Cancelled"];
 
 /** Prints each journal transition of a run as it happens; returns the run once it has ended and its evidence is written. */
 export async function follow(cluster: Cluster, name: string): Promise<FailoverRun> {
@@ -20,7 +19,7 @@ export async function follow(cluster: Cluster, name: string): Promise<FailoverRu
         }
       }
       // finishedAt, rto and rpo are written with the run's Complete condition, just after the phase turns final.
-      const final = finalPhases.includes(current?.status?.phase ?? "") && current?.status?.finishedAt;
+      const final = isFinalPhase(current?.status?.phase) && current?.status?.finishedAt;
       return final ? current : undefined;
     },
     120_000,

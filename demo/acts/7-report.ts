@@ -2,6 +2,7 @@
  * Act 7: the run report of both runs — RTO and RPO against the policy's objectives, anomalies — a few lines here, the
  * full Markdown (timeline, objectives, anomalies) in a file.
  */
+import { errorMessage } from "../../src/core/errors.js";
 import { mkdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -56,6 +57,6 @@ async function printReport(cluster: Cluster, run: FailoverRun, policy: RegionPol
     say(
       `    RTO ${rto?.seconds ?? "?"} s (objective 300 s); RPO ${rpo?.seconds ?? "?"} s (objective 5 s) — ${rpo?.source ?? ""}`,
     );
-    say(`    (the full report could not be made: ${error instanceof Error ? error.message : String(error)})`);
+    say(`    (the full report could not be made: ${errorMessage(error)})`);
   }
 }

@@ -3,7 +3,7 @@
  * patch replaces a list whole, so the new list is the existing entries plus one, written with the resourceVersion
  * it was computed from: a concurrent approval makes the write fail instead of being lost.
  */
-import { isFinalPhase } from "../core/report/run-report.js";
+import { isFinalPhase } from "../core/runs.js";
 import type { FailoverPlan } from "../crds/generated/failoverplans.js";
 import type { FailoverRun, FailoverRunSpecApproval } from "../crds/generated/failoverruns.js";
 

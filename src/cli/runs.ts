@@ -1,12 +1,12 @@
 /** Shell helpers shared by the commands that start or follow a run: load a policy with its plan and move, follow a run. */
-import { isFinalPhase } from "../core/report/run-report.js";
+import { activeRegionOf, isFinalPhase } from "../core/runs.js";
 import type { FailoverPlan } from "../crds/generated/failoverplans.js";
 import type { FailoverRun } from "../crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../crds/generated/regionpolicies.js";
 import { waitFor, type Cli } from "./context.js";
 import { CliError, ExitCode, usageError } from "./exit-codes.js";
 import type { SwitchyardClient } from "./kube.js";
-import { defaultFrom, moveProblem, planProblem } from "./validate.js";
+import { moveProblem, planProblem } from "./validate.js";
 
 /** Undefined for a 404 (the caller decides whether a missing object is a problem), the error otherwise. */
 export async function getOptional<T>(read: () => Promise<T>): Promise<T | undefined> {
@@ -39,7 +39,7 @@ export async function loadMove(
   asked: { from?: string; to: string },
 ): Promise<{ policy: RegionPolicy; plan: FailoverPlan; from: string }> {
   const { policy, plan } = await loadPolicyAndPlan(client, name);
-  const from = asked.from ?? defaultFrom(policy);
+  const from = asked.from ?? activeRegionOf(policy);
   const problem = moveProblem(policy, from, asked.to);
   if (problem !== undefined || from === undefined) throw usageError(problem ?? "--from is required");
   return { policy, plan, from };

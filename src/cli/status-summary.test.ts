@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { pausedAnnotation, policyLabel } from "../crds/definitions.js";
+import { pausedAnnotation } from "../crds/definitions.js";
 import type { DrillSchedule } from "../crds/generated/drillschedules.js";
-import { automationLine, inProgress, nextDrill, plansOf, runsOf, summarize } from "./status-summary.js";
+import { automationLine, inProgress, nextDrill, plansOf, summarize } from "./status-summary.js";
 import { plan, policy, run } from "./testing.js";
 
 const NOW = Date.parse("2025-01-01T12:00:00Z");
@@ -21,15 +21,6 @@ describe("which objects belong to the policy", () => {
 
   it("plans: those whose regionPolicyRef names it", () => {
     expect([...plans]).toEqual(["checkout"]);
-  });
-
-  it("runs: labelled for it, or of one of its plans", () => {
-    const runs = [
-      run("auto", {}, { plan: "other", labels: { [policyLabel]: "checkout" } }),
-      run("manual", {}, { plan: "checkout" }),
-      run("billing", {}, { plan: "billing" }),
-    ];
-    expect(runsOf(policy(), plans, runs).map((r) => r.metadata.name)).toEqual(["auto", "manual"]);
   });
 
   it("runs in progress: every phase but the final ones", () => {

@@ -3,12 +3,12 @@
  * automation may act, the runs in progress, the next drill and the last decision. Pure: the command gathers the
  * objects, this decides what they say.
  */
-import { isPaused, policyLabel } from "../crds/definitions.js";
+import { isPaused } from "../crds/definitions.js";
 import type { DrillSchedule } from "../crds/generated/drillschedules.js";
 import type { FailoverPlan } from "../crds/generated/failoverplans.js";
 import type { FailoverRun } from "../crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../crds/generated/regionpolicies.js";
-import { isFinalPhase } from "../core/report/run-report.js";
+import { isFinalPhase, planLookup, runsOfPolicy } from "../core/runs.js";
 import { age, columns } from "./format.js";
 
 export interface StatusInput {
@@ -23,13 +23,6 @@ export interface StatusInput {
 export function plansOf(policy: RegionPolicy, plans: readonly FailoverPlan[]): Set<string> {
   return new Set(
     plans.filter((p) => p.spec.regionPolicyRef.name === policy.metadata.name).map((p) => p.metadata.name ?? ""),
-  );
-}
-
-/** Runs for the policy: labelled by the controller, or of one of its plans (a person's runs may carry no label). */
-export function runsOf(policy: RegionPolicy, plans: Set<string>, runs: readonly FailoverRun[]): FailoverRun[] {
-  return runs.filter(
-    (r) => r.metadata.labels?.[policyLabel] === policy.metadata.name || plans.has(r.spec.planRef.name),
   );
 }
 
@@ -55,7 +48,7 @@ export function summarize(input: StatusInput): string {
   const { policy, now } = input;
   const status = policy.status ?? {};
   const plans = plansOf(policy, input.plans);
-  const runs = inProgress(runsOf(policy, plans, input.runs));
+  const runs = inProgress(runsOfPolicy(input.runs, policy.metadata.name ?? "", planLookup(input.plans)));
   const drill = nextDrill(plans, input.drills);
   const decision = status.lastDecision;
   const health = new Map((status.regions ?? []).map((r) => [r.name, r]));

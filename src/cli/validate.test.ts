@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultFrom, moveProblem, parseSeconds, planProblem } from "./validate.js";
+import { moveProblem, parseSeconds, planProblem } from "./validate.js";
 import { plan, policy } from "./testing.js";
 
 describe("moveProblem", () => {
@@ -18,15 +18,6 @@ describe("moveProblem", () => {
     { from: "eu-west-1", to: "eu-west-1", problem: "--from and --to are both eu-west-1: nothing to move" },
   ])("$from → $to", ({ from, to, problem }) => {
     expect(moveProblem(policy(), from, to)).toBe(problem);
-  });
-});
-
-describe("defaultFrom", () => {
-  it("is the active region when the controller has reported one", () => {
-    expect(defaultFrom(policy({ status: { activeRegion: "eu-west-1" } }))).toBe("eu-west-1");
-  });
-  it("is the primary region before that", () => {
-    expect(defaultFrom(policy())).toBe("us-east-1");
   });
 });
 

@@ -11,11 +11,6 @@ export function regionsOf(policy: RegionPolicy): string[] {
   return policy.spec.regions.map((r) => r.name);
 }
 
-/** The region a failover moves away from when --from is not given: the active one, else the primary. */
-export function defaultFrom(policy: RegionPolicy): string | undefined {
-  return policy.status?.activeRegion ?? policy.spec.regions.find((r) => r.role === "primary")?.name;
-}
-
 /** The problem with moving `from` → `to` under `policy`, if there is one. */
 export function moveProblem(policy: RegionPolicy, from: string | undefined, to: string): string | undefined {
   const regions = regionsOf(policy);

@@ -16,7 +16,7 @@ import { RDSClient } from "@aws-sdk/client-rds";
 import { Route53Client } from "@aws-sdk/client-route-53";
 import type { BatchOptions } from "../actuators/route53/change-batch.js";
 import { levers, type Levers } from "../controllers/failoverrun/levers/index.js";
-import type { FencePorts } from "../controllers/regionpolicy/self-fencing.js";
+import type { FencePorts } from "../controllers/regionpolicy/ports.js";
 import { group, plurals, version, type Kind } from "../crds/definitions.js";
 import type { DrillSchedule } from "../crds/generated/drillschedules.js";
 import type { FailoverPlan } from "../crds/generated/failoverplans.js";

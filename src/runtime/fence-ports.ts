@@ -8,7 +8,7 @@ import { setFlag } from "../actuators/flags/configmap-flag.js";
 import type { BatchOptions, Route53Api } from "../actuators/route53/change-batch.js";
 import { readFence } from "../actuators/route53/fencing-record.js";
 import { scaleDeployment } from "../actuators/scale/deployment-scale.js";
-import type { FencePorts } from "../controllers/regionpolicy/self-fencing.js";
+import type { FencePorts } from "../controllers/regionpolicy/ports.js";
 import type { FencingRecord } from "../core/plan/fencing.js";
 
 const cacheMs = 5_000;

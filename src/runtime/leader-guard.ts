@@ -2,9 +2,10 @@
  * The last line of "a standby never writes": every write of a controller goes through this check of the lease, so a
  * reconcile still running when leadership is lost (a long API call, a paused process) fails instead of writing.
  */
-import type { DrillStore } from "../controllers/drillschedule/store.js";
-import type { RunStore } from "../controllers/failoverrun/reconcile.js";
-import type { EventRecorder, SwitchyardStore } from "../controllers/ports.js";
+import type { DrillStore } from "../controllers/drillschedule/ports.js";
+import type { RunStore } from "../controllers/failoverrun/ports.js";
+import type { EventRecorder } from "../controllers/ports.js";
+import type { SwitchyardStore } from "../controllers/regionpolicy/ports.js";
 
 export class NotLeaderError extends Error {
   constructor() {

@@ -1,5 +1,5 @@
 /** The RegionPolicy controller's observations, as Prometheus metrics. */
-import type { PolicyObserver } from "../controllers/ports.js";
+import type { PolicyObserver } from "../controllers/regionpolicy/ports.js";
 import type { Metrics } from "./metrics.js";
 
 const healthStates = ["Healthy", "Unhealthy", "Unknown"] as const;

@@ -4,11 +4,13 @@
  */
 import { kubeStatusOf } from "../core/kube-errors.js";
 import { PatchStrategy, setHeaderOptions, type CustomObjectsApi, type KubernetesObject } from "@kubernetes/client-node";
-import type { RunStore } from "../controllers/failoverrun/reconcile.js";
-import type { DrillStore, ReportConfigMap } from "../controllers/drillschedule/store.js";
-import { ConflictError, type SwitchyardStore } from "../controllers/ports.js";
+import type { RunStore } from "../controllers/failoverrun/ports.js";
+import type { DrillStore, ReportConfigMap } from "../controllers/drillschedule/ports.js";
+import { ConflictError } from "../controllers/ports.js";
+import type { SwitchyardStore } from "../controllers/regionpolicy/ports.js";
 import { mergePatch, type Json } from "../core/merge-patch.js";
-import { group, plurals, policyLabel, version, type Kind } from "../crds/definitions.js";
+import { runsOfPolicy } from "../core/runs.js";
+import { group, plurals, version, type Kind } from "../crds/definitions.js";
 import type { DrillSchedule, DrillScheduleStatus } from "../crds/generated/drillschedules.js";
 import type { FailoverPlan } from "../crds/generated/failoverplans.js";
 import type { FailoverRun, FailoverRunStatus } from "../crds/generated/failoverruns.js";
@@ -82,13 +84,10 @@ export class KubeSwitchyardStore implements SwitchyardStore, RunStore {
 
   /** Runs created for the policy (labelled) and runs of any plan that belongs to it (a person's runs carry no label). */
   runsOf(namespace: string, policy: string): FailoverRun[] {
-    const ofPolicy = (run: FailoverRun) =>
-      run.metadata.labels?.[policyLabel] === policy ||
-      this.plan(namespace, run.spec.planRef.name)?.spec.regionPolicyRef.name === policy;
-    return this.caches.runs
-      .list()
-      .filter((run) => run.metadata.namespace === namespace && ofPolicy(run))
-      .map((run) => this.run(namespace, run.metadata.name ?? "") ?? run);
+    const inNamespace = this.caches.runs.list().filter((run) => run.metadata.namespace === namespace);
+    return runsOfPolicy(inNamespace, policy, (plan) => this.plan(namespace, plan)).map(
+      (run) => this.run(namespace, run.metadata.name ?? "") ?? run,
+    );
   }
 
   async writePolicyStatus(policy: RegionPolicy, status: RegionPolicyStatus): Promise<void> {

@@ -14,6 +14,7 @@
  * takes the bestEffort "freeze the source" writes through the peer kubeconfig. eu-west-1 is the shared environment's
  * cluster too; ap-south-1 is a control plane of this file's own.
  */
+import { isFinalPhase } from "../../src/core/runs.js";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -46,7 +47,6 @@ const candidates = ["eu-west-1", "ap-south-1"] as const;
 type Candidate = (typeof candidates)[number];
 const setIdentifiers = setIdentifiersFor(regions);
 const otherCandidate = (region: Candidate): Candidate => (region === "eu-west-1" ? "ap-south-1" : "eu-west-1");
-const terminal = ["Succeeded", "Failed", "RolledBack", "Cancelled"];
 
 const control = new EmulatorControl(env.aws.endpoint);
 const clusters = {} as Record<Region, Cluster>;
@@ -182,7 +182,7 @@ describe("two controllers race to fail over", () => {
         `${region}'s automatic run to end`,
         async () => {
           const runs = await runsIn(region);
-          return runs.length > 0 && runs.every((r) => terminal.includes(r.status?.phase ?? "")) ? runs[0] : undefined;
+          return runs.length > 0 && runs.every((r) => isFinalPhase(r.status?.phase)) ? runs[0] : undefined;
         },
         90_000,
       );

@@ -5,6 +5,7 @@
  * evidence) and finishes. When us-east-1's control plane comes back, its controller reads the record, fences its own
  * cluster read-only and never promotes. us-east-1 here is a control plane of this file's own, since it is stopped.
  */
+import { isFinalPhase } from "../../src/core/runs.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -82,9 +83,7 @@ describe("unplanned failover with us-east-1's control plane down", () => {
     const run = await eventually(
       "eu-west-1's automatic run to finish",
       async () => {
-        const finished = (await west.runs(namespace)).find((r) =>
-          ["Succeeded", "Failed", "RolledBack", "Cancelled"].includes(r.status?.phase ?? ""),
-        );
+        const finished = (await west.runs(namespace)).find((r) => isFinalPhase(r.status?.phase));
         return finished;
       },
       90_000,

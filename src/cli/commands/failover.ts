@@ -6,9 +6,9 @@
 import type { Command } from "commander";
 import type { Cli } from "../context.js";
 import { ExitCode, CliError, usageError } from "../exit-codes.js";
-import { manualRun } from "../run-manifest.js";
+import { manualRun, planLookup, runsOfPolicy } from "../../core/runs.js";
 import { exitForRun, followRun, loadMove } from "../runs.js";
-import { inProgress, plansOf, runsOf } from "../status-summary.js";
+import { inProgress } from "../status-summary.js";
 import { parseSeconds } from "../validate.js";
 
 interface FailoverOptions {
@@ -38,10 +38,10 @@ export function registerFailover(program: Command, cli: Cli): void {
       if (typeof timeout === "string") throw usageError(timeout);
       if (options.reason.trim() === "") throw usageError("--reason: a reason is required for the audit trail");
       const client = cli.client(command);
-      const { policy, plan, from } = await loadMove(client, name, options);
+      const { plan, from } = await loadMove(client, name, options);
       const dryRun = options.dryRun === true;
       if (!dryRun) {
-        const running = inProgress(runsOf(policy, plansOf(policy, [plan]), await client.list("FailoverRun")));
+        const running = inProgress(runsOfPolicy(await client.list("FailoverRun"), name, planLookup([plan])));
         const real = running.filter((r) => r.spec.dryRun !== true);
         if (real.length > 0) {
           const names = real.map((r) => `${r.metadata.name} (${r.status?.phase ?? "Pending"})`).join(", ");

@@ -3,11 +3,11 @@
  * controller executes without changing anything, and prints the journal as a diff of what a real run would change.
  */
 import type { Command } from "commander";
+import { manualRun } from "../../core/runs.js";
 import { isPaused } from "../../crds/definitions.js";
 import type { Cli } from "../context.js";
 import { ExitCode, usageError } from "../exit-codes.js";
 import { renderDiff } from "../plan-diff.js";
-import { manualRun } from "../run-manifest.js";
 import { followRun, loadMove } from "../runs.js";
 import { parseSeconds } from "../validate.js";
 

@@ -1,7 +1,7 @@
 /** `switchyard report RUN [-o json|markdown]`: the run report, from the run, its plan and its policy. */
 import { Option, type Command } from "commander";
-import { policyLabel } from "../../crds/definitions.js";
 import { reportJson, reportMarkdown, runReport } from "../../core/report/run-report.js";
+import { policyOfRun } from "../../core/runs.js";
 import type { Cli } from "../context.js";
 import { getOptional } from "../runs.js";
 
@@ -16,7 +16,7 @@ export function registerReport(program: Command, cli: Cli): void {
       const run = await client.get("FailoverRun", name);
       // The plan and policy may have changed or gone since the run; the report then says what the run alone holds.
       const plan = await getOptional(() => client.get("FailoverPlan", run.spec.planRef.name));
-      const policyName = plan?.spec.regionPolicyRef.name ?? run.metadata.labels?.[policyLabel];
+      const policyName = policyOfRun(run, plan);
       const policy =
         policyName === undefined ? undefined : await getOptional(() => client.get("RegionPolicy", policyName));
       const report = runReport({ run, ...(plan ? { plan } : {}), ...(policy ? { policy } : {}) });

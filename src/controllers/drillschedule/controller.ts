@@ -9,7 +9,8 @@ import type { FailoverPlan } from "../../crds/generated/failoverplans.js";
 import type { FailoverRun } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../../crds/generated/regionpolicies.js";
 import { work, type Queue, type Watched } from "../worker.js";
-import { reconcileDrillSchedule, type DrillDeps } from "./reconcile.js";
+import type { DrillDeps } from "./ports.js";
+import { reconcileDrillSchedule } from "./reconcile.js";
 
 export interface DrillScheduleControllerOptions extends DrillDeps {
   schedules: Watched<DrillSchedule>;

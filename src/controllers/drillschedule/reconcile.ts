@@ -5,30 +5,29 @@
  * regions show when the next one is due.
  */
 import type { Logger } from "pino";
-import { drillProgress, isFinal, type ProgressAction } from "../../core/drill/progress.js";
+import { drillProgress, type ProgressAction } from "../../core/drill/progress.js";
 import { decideSchedule } from "../../core/drill/schedule.js";
-import { drillRunName, failbackRunName, isFailbackRunName, scheduledTimeOf } from "../../core/drill/run-names.js";
 import { resolveDrillSpec, type ResolvedDrillSpec } from "../../core/drill/spec.js";
 import { reportJson, reportMarkdown, runReport } from "../../core/report/run-report.js";
+import {
+  drillRun,
+  drillRunName,
+  failbackRun,
+  failbackRunName,
+  isFailbackRunName,
+  isFinalPhase,
+  scheduledTimeOf,
+} from "../../core/runs.js";
 import { parseTime, toRfc3339 } from "../../core/time.js";
 import { apiVersion, drillNowAnnotation, drillScheduleLabel, policyLabel } from "../../crds/definitions.js";
 import type { DrillSchedule, DrillScheduleStatusHistory } from "../../crds/generated/drillschedules.js";
 import type { FailoverPlan } from "../../crds/generated/failoverplans.js";
 import type { FailoverRun } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../../crds/generated/regionpolicies.js";
-import { objectRef, type EventRecorder } from "../ports.js";
-import { drillRegions, drillRun, failbackRun, runView } from "./runs.js";
+import { objectRef } from "../ports.js";
+import type { DrillDeps } from "./ports.js";
+import { drillRegions, runView } from "./runs.js";
 import { StatusDraft } from "./status.js";
-import type { DrillObserver, DrillStore } from "./store.js";
-
-export interface DrillDeps {
-  store: DrillStore;
-  events: EventRecorder;
-  observer: DrillObserver;
-  log: Logger;
-  localRegion: string;
-  now: () => number;
-}
 
 /** How often a drill in progress is looked at (its failback run may be in another cluster, which no informer shows). */
 const pollMs = 3000;
@@ -92,7 +91,7 @@ export async function reconcileDrillSchedule(key: string, deps: DrillDeps): Prom
 
   const runs = deps.store.runsOf(namespace, policy.metadata.name ?? "");
   // Forbid: a drill of this schedule in progress (its hold included) or any unfinished run of the policy.
-  const concurrentRun = inProgress ?? runs.find((r) => !isFinal({ phase: r.status?.phase }))?.metadata.name;
+  const concurrentRun = inProgress ?? runs.find((r) => !isFinalPhase(r.status?.phase))?.metadata.name;
   const unhealthy = (policy.status?.regions ?? []).filter((r) => r.health === "Unhealthy").map((r) => r.name);
   const decision = decideSchedule({
     spec: ctx.spec,
@@ -200,7 +199,7 @@ async function driveActiveDrill(ctx: Context): Promise<{ inProgress?: string; re
     : undefined;
   const incident = deps.store
     .runsOf(namespace, ctx.policy.metadata.name ?? "")
-    .find((r) => (r.spec.trigger ?? "Manual") !== "Drill" && !isFinal({ phase: r.status?.phase }));
+    .find((r) => (r.spec.trigger ?? "Manual") !== "Drill" && !isFinalPhase(r.status?.phase));
   const action: ProgressAction = drillProgress({
     type: switchover ? "Switchover" : "DryRun",
     holdSeconds: drill.spec.drill?.holdSeconds ?? ctx.spec.holdSeconds,
@@ -285,7 +284,7 @@ async function prune(ctx: Context, older: FailoverRun[], recorded: ReadonlySet<s
   const keep = new Set(ctx.draft.status.history?.map((h) => h.runName) ?? recorded);
   for (const run of older) {
     const name = run.metadata.name ?? "";
-    if (keep.has(name) || !isFinal({ phase: run.status?.phase })) continue;
+    if (keep.has(name) || !isFinalPhase(run.status?.phase)) continue;
     await ctx.deps.store.deleteRun(ctx.namespace, name);
   }
 }

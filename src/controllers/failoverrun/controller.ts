@@ -5,9 +5,10 @@
  */
 import type { FailoverRun } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../../crds/generated/regionpolicies.js";
-import { policyLabel } from "../../crds/definitions.js";
+import { runsOfPolicy } from "../../core/runs.js";
 import { work, type Queue, type Watched } from "../worker.js";
-import { reconcileFailoverRun, type RunDeps } from "./reconcile.js";
+import type { RunDeps } from "./ports.js";
+import { reconcileFailoverRun } from "./reconcile.js";
 
 export interface FailoverRunControllerOptions extends RunDeps {
   runs: Watched<FailoverRun>;
@@ -28,19 +29,15 @@ export class FailoverRunController {
   start(): void {
     const { queue, runs, policies } = this.options;
     const enqueue = (run: FailoverRun) => queue.add(keyOf(run));
-    // A person's run carries no policy label: its plan names the policy.
-    const belongsTo = (run: FailoverRun, policy: RegionPolicy) =>
-      run.metadata.labels?.[policyLabel] === policy.metadata.name ||
-      this.options.store.plan(run.metadata.namespace ?? "", run.spec.planRef.name)?.spec.regionPolicyRef.name ===
-        policy.metadata.name;
-    const runsOfPolicy = (policy: RegionPolicy) => {
-      for (const run of runs.list()) {
-        if (run.metadata.namespace === policy.metadata.namespace && belongsTo(run, policy)) enqueue(run);
-      }
+    const runsOf = (policy: RegionPolicy) => {
+      const namespace = policy.metadata.namespace ?? "";
+      const inNamespace = runs.list().filter((run) => run.metadata.namespace === namespace);
+      const plans = (plan: string) => this.options.store.plan(namespace, plan);
+      for (const run of runsOfPolicy(inNamespace, policy.metadata.name ?? "", plans)) enqueue(run);
     };
     this.removers.push(
       runs.addHandlers({ add: enqueue, update: (_o, n) => enqueue(n) }),
-      policies.addHandlers({ update: (_o, p) => runsOfPolicy(p) }),
+      policies.addHandlers({ update: (_o, p) => runsOf(p) }),
     );
     for (const run of runs.list()) enqueue(run);
     this.workers = Array.from({ length: this.options.workers }, () =>

@@ -3,33 +3,24 @@
  * probes feeding samples in, and the workers draining the queue. Built when this replica starts leading and torn
  * down when it stops, so a standby holds no queue, runs no probes and writes nothing.
  */
-import type { Logger } from "pino";
-import { policyLabel } from "../../crds/definitions.js";
+import { policiesOfRun } from "../../core/runs.js";
 import type { FailoverPlan } from "../../crds/generated/failoverplans.js";
 import type { FailoverRun } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../../crds/generated/regionpolicies.js";
 import { SampleBuffer } from "../../signals/sample-buffer.js";
 import { SignalScheduler } from "../../signals/scheduler.js";
 import type { Probes } from "../../signals/probe.js";
-import type { EventRecorder, PolicyObserver, SwitchyardStore } from "../ports.js";
 import { work, type Queue, type Watched } from "../worker.js";
 import { reconcileRegionPolicy } from "./reconcile.js";
-import type { FencePorts } from "./self-fencing.js";
+import type { RegionPolicyDeps } from "./ports.js";
 
-export interface RegionPolicyControllerOptions {
+export interface RegionPolicyControllerOptions extends Omit<RegionPolicyDeps, "samples" | "signals"> {
   policies: Watched<RegionPolicy>;
   plans: Watched<FailoverPlan>;
   runs: Watched<FailoverRun>;
-  store: SwitchyardStore;
-  events: EventRecorder;
-  observer: PolicyObserver;
-  fence?: FencePorts;
   probes: Probes;
   queue: Queue;
-  log: Logger;
-  localRegion: string;
   workers: number;
-  now: () => number;
   /** reconcile timing and errors, for metrics */
   onReconciled?: (seconds: number, error: unknown) => void;
 }
@@ -56,6 +47,13 @@ export class RegionPolicyController {
     const wake = (namespace: string | undefined, policy: string | undefined) => {
       if (namespace && policy) queue.add(`${namespace}/${policy}`);
     };
+    // A run written by hand may carry no label: its plan names the policy, which must not wait for its requeue.
+    const wakeFor = (run: FailoverRun) => {
+      const namespace = run.metadata.namespace ?? "";
+      for (const policy of policiesOfRun(run, (plan) => this.options.store.plan(namespace, plan))) {
+        wake(namespace, policy);
+      }
+    };
     this.removers.push(
       this.options.policies.addHandlers({ add: enqueue, update: (_o, n) => enqueue(n), delete: enqueue }),
       this.options.plans.addHandlers({
@@ -64,9 +62,9 @@ export class RegionPolicyController {
         delete: (p) => wake(p.metadata.namespace, p.spec.regionPolicyRef.name),
       }),
       this.options.runs.addHandlers({
-        add: (r) => wake(r.metadata.namespace, r.metadata.labels?.[policyLabel]),
-        update: (_o, r) => wake(r.metadata.namespace, r.metadata.labels?.[policyLabel]),
-        delete: (r) => wake(r.metadata.namespace, r.metadata.labels?.[policyLabel]),
+        add: wakeFor,
+        update: (_o, r) => wakeFor(r),
+        delete: wakeFor,
       }),
     );
     for (const policy of this.options.policies.list()) enqueue(policy);
@@ -88,16 +86,6 @@ export class RegionPolicyController {
   }
 
   private reconcile(key: string) {
-    return reconcileRegionPolicy(key, {
-      store: this.options.store,
-      events: this.options.events,
-      samples: this.samples,
-      signals: this.scheduler,
-      observer: this.options.observer,
-      ...(this.options.fence ? { fence: this.options.fence } : {}),
-      log: this.options.log,
-      localRegion: this.options.localRegion,
-      now: this.options.now,
-    });
+    return reconcileRegionPolicy(key, { ...this.options, samples: this.samples, signals: this.scheduler });
   }
 }

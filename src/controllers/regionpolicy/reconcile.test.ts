@@ -5,11 +5,13 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { failoverPlan, regionPolicy, withDampening, withMode } from "../../../test/fixtures/builders.js";
+import { runsOfPolicy } from "../../core/runs.js";
 import type { FailoverPlan } from "../../crds/generated/failoverplans.js";
 import type { FailoverRun } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy, RegionPolicyStatus } from "../../crds/generated/regionpolicies.js";
 import { SampleBuffer } from "../../signals/sample-buffer.js";
-import { ConflictError, type SwitchyardStore } from "../ports.js";
+import { ConflictError } from "../ports.js";
+import type { SwitchyardStore } from "./ports.js";
 import { reconcileRegionPolicy } from "./reconcile.js";
 
 class MemoryStore implements SwitchyardStore {
@@ -21,7 +23,11 @@ class MemoryStore implements SwitchyardStore {
   policy = (ns: string, name: string) => this.policies.get(`${ns}/${name}`);
   plan = (ns: string, name: string) => this.plans.get(`${ns}/${name}`);
   runsOf = (ns: string, policy: string) =>
-    this.runs.filter((r) => r.metadata.namespace === ns && r.metadata.labels?.["switchyard.dev/policy"] === policy);
+    runsOfPolicy(
+      this.runs.filter((r) => r.metadata.namespace === ns),
+      policy,
+      (plan) => this.plan(ns, plan),
+    );
   writePolicyStatus(policy: RegionPolicy, status: RegionPolicyStatus): Promise<void> {
     if (this.conflictNext) {
       this.conflictNext = false;

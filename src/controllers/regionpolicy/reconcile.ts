@@ -2,36 +2,17 @@
  * One reconcile of one RegionPolicy: fetch and guard → gather samples → evaluate (pure core) → act (create a
  * FailoverRun when automation may and this region executes it) → one status write → when to come back.
  */
-import type { Logger } from "pino";
-import type { Decision } from "../../core/decision/decide.js";
 import { evaluatePolicy } from "../../core/evaluate.js";
 import { canonicalJson } from "../../core/merge-patch.js";
-import { isFinalPhase } from "../../core/plan/phase.js";
 import { resolvePolicy } from "../../core/policy.js";
-import { apiVersion, isPaused, policyLabel } from "../../crds/definitions.js";
+import { automaticRun, isFinalPhase } from "../../core/runs.js";
+import { isPaused } from "../../crds/definitions.js";
 import type { FailoverRun } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy, RegionPolicyStatus } from "../../crds/generated/regionpolicies.js";
-import type { SampleBuffer } from "../../signals/sample-buffer.js";
-import { objectRef, type EventRecorder, type PolicyObserver, type SwitchyardStore } from "../ports.js";
-import { keepRoleState, observeFence, type FencePorts } from "./self-fencing.js";
+import { objectRef } from "../ports.js";
+import type { RegionPolicyDeps } from "./ports.js";
+import { keepRoleState, observeFence } from "./self-fencing.js";
 import { statusFromEvaluation, stateFromStatus } from "./status.js";
-
-export interface RegionPolicyDeps {
-  store: SwitchyardStore;
-  events: EventRecorder;
-  samples: SampleBuffer;
-  /** starts/stops the policy's signal probes */
-  signals: {
-    sync(policyKey: string, namespace: string, signals: RegionPolicy["spec"]["signals"]): void;
-    remove(policyKey: string): void;
-  };
-  observer: PolicyObserver;
-  /** reads the fencing record and keeps this cluster's role state; absent: no fencing (tests of the decision alone) */
-  fence?: FencePorts;
-  log: Logger;
-  localRegion: string;
-  now: () => number;
-}
 
 export interface ReconcileResult {
   requeueAfterMs?: number;
@@ -71,36 +52,6 @@ function planProblem(policy: RegionPolicy, deps: RegionPolicyDeps): { reason: st
   return undefined;
 }
 
-function runName(policy: RegionPolicy, decision: Decision, now: number): string {
-  // The target region is in the name: two regions deciding in the same second (a race the fencing record settles)
-  // make two runs whose names, also written into the fencing record, still say which is which.
-  const time = Math.floor(now / 1000).toString(36);
-  return `${policy.metadata.name}-${decision.kind.toLowerCase()}-${decision.to}-${time}`.slice(0, 253);
-}
-
-function runFor(
-  policy: RegionPolicy,
-  decision: { from: string; to: string; reason: string; message: string },
-  name: string,
-): FailoverRun {
-  return {
-    apiVersion,
-    kind: "FailoverRun",
-    metadata: {
-      name,
-      namespace: policy.metadata.namespace,
-      labels: { [policyLabel]: policy.metadata.name ?? "" },
-    },
-    spec: {
-      planRef: { name: policy.spec.automation.failoverPlanRef?.name ?? "" },
-      from: decision.from,
-      to: decision.to,
-      trigger: "Automatic",
-      reason: `${decision.reason}: ${decision.message}`.slice(0, 1024),
-    },
-  };
-}
-
 /** Status without the fields that change with every sample, to tell a real change from a refresh. */
 function significant(status: RegionPolicyStatus | undefined): string {
   return canonicalJson({
@@ -135,8 +86,7 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
   const resolved = resolvePolicy(policy.spec);
   // The kill switch outranks the declared mode: observe and record, act on nothing.
   if (paused) resolved.automation.mode = "Paused";
-  const primary = resolved.regions.find((r) => r.role === "primary")?.name ?? resolved.regions[0]?.name ?? "";
-  const fence = await observeFence(policy, deps.localRegion, primary, deps.fence);
+  const fence = await observeFence(policy, deps.localRegion, deps.fence);
   const activeRegion = fence.activeRegion;
   if (fence.readError) log.warn({ err: fence.readError }, "could not read the fencing record; keeping the last one");
   const runs = deps.store.runsOf(namespace, name);
@@ -156,7 +106,7 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
   let startedRun: string | undefined;
   const isMove = decision.kind === "Failover" || decision.kind === "Failback";
   if (isMove && !notReady && decision.from && decision.to && decision.to === deps.localRegion) {
-    const run = runFor(policy, { ...decision, from: decision.from, to: decision.to }, runName(policy, decision, now));
+    const run = automaticRun(policy, { ...decision, from: decision.from, to: decision.to }, now);
     const outcome = await deps.store.createRun(run);
     startedRun = run.metadata.name;
     log.info({ run: startedRun, outcome, from: decision.from, to: decision.to }, `automatic ${decision.kind} started`);

@@ -4,18 +4,13 @@
  * this region, roleState.fenced everywhere else. A region that was down converges when its controller sees the new
  * epoch; no controller needs credentials for another cluster to fence itself.
  */
-import { selfFence, type FencingRecord, type FenceVerdict } from "../../core/plan/fencing.js";
-import type { FailoverPlanSpecRoleState, FailoverPlanSpecRoleStateActive } from "../../crds/generated/failoverplans.js";
+import { selfFence, type FenceVerdict } from "../../core/plan/fencing.js";
+import { activeRegionOf } from "../../core/runs.js";
+import type { FailoverPlanSpecRoleState } from "../../crds/generated/failoverplans.js";
 import type { FailoverRun } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../../crds/generated/regionpolicies.js";
 import { errorMessage } from "../../core/errors.js";
-
-export interface FencePorts {
-  /** The policy's fencing record; undefined when it does not exist. Throws when it cannot be read. */
-  read(policy: RegionPolicy): Promise<FencingRecord | undefined>;
-  /** Brings this cluster's flags and replica counts to `state`; returns what it changed. */
-  applyRoleState(namespace: string, state: FailoverPlanSpecRoleStateActive): Promise<string[]>;
-}
+import type { FencePorts } from "./ports.js";
 
 export interface FenceView {
   activeRegion: string;
@@ -33,10 +28,9 @@ export interface FenceView {
 export async function observeFence(
   policy: RegionPolicy,
   localRegion: string,
-  fallbackActive: string,
   ports: FencePorts | undefined,
 ): Promise<FenceView> {
-  const known = { activeRegion: policy.status?.activeRegion ?? fallbackActive, epoch: policy.status?.epoch ?? 0 };
+  const known = { activeRegion: activeRegionOf(policy) ?? "", epoch: policy.status?.epoch ?? 0 };
   if (!policy.spec.fencing || !ports) return known;
   try {
     const record = await ports.read(policy);

@@ -3,9 +3,8 @@
  * incident's run appeared — people's and automation's runs always win over a drill), start the failback after a
  * successful Switchover and holdSeconds, or record the drill as finished with its result.
  */
-import { isFinalPhase } from "../plan/phase.js";
+import { isFinalPhase } from "../runs.js";
 
-export type FinalPhase = "Succeeded" | "Failed" | "RolledBack" | "Cancelled";
 export type DrillResult = "Succeeded" | "Failed" | "Aborted";
 
 export interface DrillRunView {
@@ -34,8 +33,6 @@ export type ProgressAction =
   | { kind: "failback" }
   | { kind: "finish"; result: DrillResult; message: string };
 
-export const isFinal = (run: Pick<DrillRunView, "phase">) => isFinalPhase(run.phase);
-
 function resultOf(run: DrillRunView): DrillResult {
   if (run.phase === "Succeeded") return "Succeeded";
   return run.phase === "Cancelled" ? "Aborted" : "Failed";
@@ -47,7 +44,7 @@ export function drillProgress(input: ProgressInput): ProgressAction {
   const deadline = drill.createdAt + input.maxDurationSeconds * 1000;
   const preempted = incident && `pre-empted by ${incident.trigger} FailoverRun ${incident.name}`;
 
-  if (!isFinal(current)) {
+  if (!isFinalPhase(current.phase)) {
     if (current.cancelRequested) return { kind: "wait" };
     if (preempted) return { kind: "cancel", run: current.name, message: `Drill ${preempted}` };
     if (now >= deadline) {

@@ -32,14 +32,13 @@
  *   - A dry run never waits for approval and never rolls back (it changed nothing).
  */
 import type { FailoverRunSpec, FailoverRunSpecApproval } from "../../crds/generated/failoverruns.js";
+import type { FinalPhase } from "../runs.js";
 import { secondsToMs } from "../time.js";
 import { finalFailure, nextAttempt, planDeadline, stepDeadline } from "./attempts.js";
 import { entryFor, stateOf, type JournalEntry } from "./journal.js";
 import { RunReason, StepReason } from "./reasons.js";
 import { rollbackStarted, rollbackView } from "./rollback.js";
 import { regionOf, type BoundPlan, type BoundStep } from "./steps.js";
-
-export type FinalPhase = "Succeeded" | "Failed" | "RolledBack" | "Cancelled";
 
 export type Action =
   | { type: "execute"; step: BoundStep; attempt: number; dryRun: boolean; approval?: FailoverRunSpecApproval }

@@ -3,7 +3,7 @@
  * finished (creation time for a run that never recorded one); a run still in progress is never a candidate, whatever
  * its age, because it is the only record of what is under way.
  */
-import { isFinalPhase } from "./phase.js";
+import { isFinalPhase } from "../runs.js";
 
 export interface RunSummary {
   name: string;

@@ -2,19 +2,10 @@
  * The run's phase and current step, computed from the same rules that pick the next action (Argo Rollouts'
  * CalculateRolloutPhase): status is derived, never accumulated, so it cannot drift from what the engine will do.
  */
-import type { FailoverRunStatus } from "../../crds/generated/failoverruns.js";
+import type { RunPhase } from "../runs.js";
 import { nextAction, type EngineInput } from "./engine.js";
 import { stateOf } from "./journal.js";
 import { StepReason } from "./reasons.js";
-
-export type RunPhase = NonNullable<FailoverRunStatus["phase"]>;
-
-const finalPhases: ReadonlySet<string> = new Set<RunPhase>(["Succeeded", "Failed", "RolledBack", "Cancelled"]);
-
-/** A run in one of these phases is over: nothing about it changes any more. */
-export function isFinalPhase(phase: string | undefined): boolean {
-  return finalPhases.has(phase ?? "Pending");
-}
 
 export interface RunPhaseView {
   phase: RunPhase;

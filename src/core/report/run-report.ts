@@ -7,7 +7,7 @@ import type { FailoverPlan } from "../../crds/generated/failoverplans.js";
 import type { FailoverRun } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../../crds/generated/regionpolicies.js";
 import { parseTime, toRfc3339 } from "../time.js";
-import { isFinalPhase } from "../plan/phase.js";
+import { isFinalPhase } from "../runs.js";
 import { findAnomalies } from "./anomalies.js";
 import { checkObjective } from "./objectives.js";
 import type { ReportStep, RunReport, Verdict } from "./types.js";
@@ -17,8 +17,6 @@ export { AnomalyKind } from "./types.js";
 export { reportMarkdown } from "./markdown.js";
 
 type Journal = NonNullable<NonNullable<FailoverRun["status"]>["journal"]>;
-
-export { isFinalPhase };
 
 /** Seconds between two RFC 3339 times, to a tenth; undefined unless both are readable. */
 export function secondsBetween(start: string | undefined, end: string | undefined): number | undefined {

@@ -3,10 +3,12 @@
  * runs may live in another region's cluster (a failback run is executed by its target region, design 2a), so run
  * writes and the read of one run by name take the region whose cluster holds it.
  */
+import type { Logger } from "pino";
 import type { DrillSchedule, DrillScheduleStatus } from "../../crds/generated/drillschedules.js";
 import type { FailoverPlan } from "../../crds/generated/failoverplans.js";
 import type { FailoverRun } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../../crds/generated/regionpolicies.js";
+import type { EventRecorder } from "../ports.js";
 
 export interface ReportConfigMap {
   metadata: {
@@ -41,4 +43,13 @@ export interface DrillStore {
 /** Where drill outcomes are counted (prom-client in the runtime). */
 export interface DrillObserver {
   result(namespace: string, schedule: string, result: string, reason: string): void;
+}
+
+export interface DrillDeps {
+  store: DrillStore;
+  events: EventRecorder;
+  observer: DrillObserver;
+  log: Logger;
+  localRegion: string;
+  now: () => number;
 }
