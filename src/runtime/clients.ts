@@ -16,6 +16,7 @@ import { RDSClient } from "@aws-sdk/client-rds";
 import { Route53Client } from "@aws-sdk/client-route-53";
 import type { BatchOptions } from "../actuators/route53/change-batch.js";
 import { levers, type Levers } from "../controllers/failoverrun/levers/index.js";
+import type { RunDeps } from "../controllers/failoverrun/ports.js";
 import type { FencePorts } from "../controllers/regionpolicy/ports.js";
 import { group, plurals, version, type Kind } from "../crds/definitions.js";
 import type { DrillSchedule } from "../crds/generated/drillschedules.js";
@@ -29,7 +30,7 @@ import { route53HealthCheckProbe } from "../signals/route53-health-check-probe.j
 import { workloadProbe } from "../signals/workload-probe.js";
 import type { Config } from "./config.js";
 import { KubeEventRecorder } from "./events.js";
-import { fencePorts } from "./fence-ports.js";
+import { fencePorts, moveFinishedPort } from "./fence-ports.js";
 import { Informer } from "./kube/informer.js";
 import { sleep, systemTimers } from "./kube/timers.js";
 import type { Logger } from "./logger.js";
@@ -52,6 +53,7 @@ export interface Clients {
   drillStore: KubeDrillStore;
   events: KubeEventRecorder;
   fence: FencePorts;
+  moveFinished: NonNullable<RunDeps["moveFinished"]>;
   levers: Levers;
   probes: Probes;
   /** Closes the AWS clients; the informers are stopped by whoever started them. */
@@ -102,6 +104,7 @@ export function connect(kc: KubeConfig, informers: Informers, config: Config, lo
       core: kc.makeApiClient(CoreV1Api),
       apps: kc.makeApiClient(AppsV1Api),
     }),
+    moveFinished: moveFinishedPort(aws.route53, aws.route53Options),
     levers: planLevers(kc, peers, aws),
     probes: {
       http: probeHttp,

@@ -11,6 +11,7 @@ import { WorkQueue } from "./kube/work-queue.js";
 import { drillStoreAccess, leaderOnly, leaderOnlyEvents, policyStoreAccess, runStoreAccess } from "./leader-guard.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
+import { PeerViews } from "./peer-views.js";
 import { policyMetrics } from "./policy-metrics.js";
 
 export interface ControllerDeps {
@@ -62,7 +63,15 @@ function queueWithMetrics(controller: string, metrics: Metrics) {
 
 function regionPolicyController({ clients, config, metrics, log, isLeader }: ControllerDeps): Controller {
   const { policies, plans, runs } = clients.informers;
-  return new RegionPolicyController({
+  const work = queueWithMetrics("regionpolicy", metrics);
+  // The other regions' controllers are observers too: their published views, watched in their clusters.
+  const peers = new PeerViews({
+    localRegion: config.region,
+    kubeConfigFor: (region, namespace) => clients.peers.kubeConfigFor(region, namespace),
+    onChange: (namespace, name) => work.queue.add(`${namespace}/${name}`),
+    log,
+  });
+  const controller = new RegionPolicyController({
     policies,
     plans,
     runs,
@@ -70,13 +79,21 @@ function regionPolicyController({ clients, config, metrics, log, isLeader }: Con
     events: leaderOnlyEvents(clients.events, isLeader),
     observer: policyMetrics(metrics),
     fence: clients.fence,
+    peers,
     probes: clients.probes,
-    ...queueWithMetrics("regionpolicy", metrics),
+    ...work,
     log,
     localRegion: config.region,
     workers: 2,
     now: Date.now,
   });
+  return {
+    start: () => controller.start(),
+    stop: async () => {
+      await controller.stop();
+      await peers.stop();
+    },
+  };
 }
 
 function failoverRunController({ clients, config, metrics, log, isLeader, failpoint }: ControllerDeps): Controller {
@@ -93,6 +110,9 @@ function failoverRunController({ clients, config, metrics, log, isLeader, failpo
     localRegion: config.region,
     now: Date.now,
     reachable: (region, namespace) => clients.peers.reachable(region, namespace),
+    moveFinished: async (policy, run) => {
+      if (isLeader()) await clients.moveFinished(policy, run);
+    },
     ...(failpoint ? { failpoint } : {}),
   });
 }

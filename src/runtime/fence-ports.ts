@@ -6,8 +6,9 @@
 import type { CoreV1Api, AppsV1Api } from "@kubernetes/client-node";
 import { setFlag } from "../actuators/flags/configmap-flag.js";
 import type { BatchOptions, Route53Api } from "../actuators/route53/change-batch.js";
-import { readFence } from "../actuators/route53/fencing-record.js";
+import { finishMove, readFence } from "../actuators/route53/fencing-record.js";
 import { scaleDeployment } from "../actuators/scale/deployment-scale.js";
+import type { RunDeps } from "../controllers/failoverrun/ports.js";
 import type { FencePorts } from "../controllers/regionpolicy/ports.js";
 import type { FencingRecord } from "../core/plan/fencing.js";
 
@@ -60,5 +61,19 @@ export function fencePorts(
       }
       return changed;
     },
+  };
+}
+
+/** The FailoverRun controller's port that marks a finished run's move done in its policy's fencing record. */
+export function moveFinishedPort(route53: Route53Api, options: BatchOptions): NonNullable<RunDeps["moveFinished"]> {
+  return async (policy, run) => {
+    const fencing = policy.spec.fencing?.route53;
+    if (!fencing || !run.metadata.name) return;
+    const where = {
+      hostedZoneId: fencing.hostedZoneId,
+      recordName: fencing.recordName,
+      ttlSeconds: fencing.ttlSeconds ?? 60,
+    };
+    await finishMove(route53, where, run.metadata.name, options);
   };
 }

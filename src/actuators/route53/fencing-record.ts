@@ -5,6 +5,7 @@
  * InvalidChangeBatch, changes nothing, and must re-read the world.
  */
 import { ListResourceRecordSetsCommand, type Change } from "@aws-sdk/client-route-53";
+import { recordRunFinished } from "../../core/dampening/transition-log.js";
 import {
   fenceChange,
   fencingRecordSet,
@@ -91,4 +92,22 @@ export async function swapFence(
   }
   await waitInsync(api, changeId, options);
   return { won: true, record: next, changeId };
+}
+
+/**
+ * Marks the move of `run` finished in the record it wrote (the same epoch, "busy" cleared), so every controller sees
+ * at once that no move is in progress. A compare-and-swap like any other: a record that moved on since is left as it
+ * is. Returns whether anything was written.
+ */
+export async function finishMove(
+  api: Route53Api,
+  where: FencingLocation,
+  run: string,
+  options: BatchOptions,
+): Promise<boolean> {
+  const current = await readFence(api, where, options);
+  const next = recordRunFinished(current?.record, run);
+  if (current === undefined || next === undefined) return false;
+  const result = await swapFence(api, where, current, next, [], options);
+  return result.won;
 }

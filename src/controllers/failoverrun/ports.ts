@@ -28,6 +28,11 @@ export interface RunDeps {
   log: Logger;
   localRegion: string;
   now: () => number;
+  /**
+   * Marks the move a finished run made as no longer in progress in its policy's fencing record (invariant 5: every
+   * controller then sees it); absent without fencing. Best effort: the record's own deadline bounds a failure.
+   */
+  moveFinished?: (policy: RegionPolicy, run: FailoverRun) => Promise<void>;
   /** whether a region's cluster answers now (for bestEffort steps there); absent: every region is reachable */
   reachable?: (region: string, namespace: string) => Promise<boolean>;
   /**

@@ -32,7 +32,6 @@ export async function reconcileFailoverRun(key: string, deps: RunDeps): Promise<
   // A run is over once its end is written (finishedAt with the final phase, RTO/RPO, condition): not merely when its
   // journal is complete, so a crash between the two still gets the end written.
   if (!run || (isFinalPhase(run.status?.phase) && run.status?.finishedAt)) return {};
-  if (run.spec.to !== deps.localRegion) return {};
   const log = deps.log.child({ run: key });
 
   const persist = async (status: FailoverRunStatus) => {
@@ -40,6 +39,19 @@ export async function reconcileFailoverRun(key: string, deps: RunDeps): Promise<
   };
   const plan = deps.store.plan(namespace, run.spec.planRef.name);
   const policy = plan && deps.store.policy(namespace, plan.spec.regionPolicyRef.name);
+  // Only the target region's controller executes a run; one that no controller will execute is said so, at once,
+  // so that it holds nothing back and whoever wrote it learns where it belongs.
+  if (run.spec.to !== deps.localRegion) {
+    const why = notExecutable(
+      run,
+      policy?.spec.regions.map((r) => r.name),
+      deps.localRegion,
+    );
+    if (why === undefined || run.status?.phase !== undefined) return {};
+    await persist(finalStatus(run, "Failed", "NotExecutable", why, deps.now()));
+    deps.events.event(refOf(run), "Warning", "NotExecutable", why);
+    return {};
+  }
   if (!plan || !policy) {
     const what = !plan ? `FailoverPlan ${run.spec.planRef.name}` : `RegionPolicy ${plan.spec.regionPolicyRef.name}`;
     await persist(finalStatus(run, "Failed", "ReferenceNotFound", `${what} does not exist`, deps.now()));
@@ -76,7 +88,13 @@ export async function reconcileFailoverRun(key: string, deps: RunDeps): Promise<
     const action = nextAction(input);
     // Read afresh for every action: one reconcile may span minutes of steps, and levers judge by the policy's status.
     const current = deps.store.policy(namespace, plan.spec.regionPolicyRef.name) ?? policy;
-    const ctx: LeverContext = { run, policy: current, namespace, dryRun: run.spec.dryRun ?? false };
+    const ctx: LeverContext = {
+      run,
+      policy: current,
+      namespace,
+      dryRun: run.spec.dryRun ?? false,
+      planTimeoutSeconds: bound.plan.timeoutSeconds,
+    };
     const held = isPaused(current) && (action.type === "execute" || action.type === "rollback");
     const pausedNow = pausedCondition(run, held, now);
     if (pausedNow) await persist(pausedNow);
@@ -96,6 +114,11 @@ export async function reconcileFailoverRun(key: string, deps: RunDeps): Promise<
       const type = action.phase === "Succeeded" ? "Normal" : "Warning";
       deps.events.event(refOf(run), type, action.reason, action.message);
       log.info({ phase: action.phase, reason: action.reason }, action.message);
+      if (run.status?.epoch !== undefined && deps.moveFinished) {
+        await deps.moveFinished(current, run).catch((error: unknown) => {
+          log.warn({ err: error }, "could not mark the move finished in the fencing record; its deadline ends it");
+        });
+      }
       await pruneHistory(namespace, plan, deps, log);
       return {};
     }
@@ -134,6 +157,22 @@ export async function reconcileFailoverRun(key: string, deps: RunDeps): Promise<
     }
   }
   return { requeueAfterMs: pollMs };
+}
+
+/**
+ * Why a run in this cluster will never be executed here, or undefined when it may be (its target is this region). A
+ * run towards another region belongs in that region's cluster; a run towards no region of the policy belongs nowhere.
+ * Without its plan or policy in this cluster nothing can be said yet (the GitOps sync may be on its way).
+ */
+function notExecutable(run: FailoverRun, regions: string[] | undefined, localRegion: string): string | undefined {
+  if (run.spec.to === localRegion || regions === undefined) return undefined;
+  if (!regions.includes(run.spec.to)) {
+    return `spec.to ${run.spec.to} is not a region of the RegionPolicy (${regions.join(", ")}); no controller executes this run.`;
+  }
+  return (
+    `This run moves to ${run.spec.to}, and only ${run.spec.to}'s controller executes such a run, in its own cluster; ` +
+    `this is ${localRegion}'s cluster. Create it in ${run.spec.to}'s cluster.`
+  );
 }
 
 /** The engine's synchronous view of which regions answer, asked (and cached by the port) before each action. */

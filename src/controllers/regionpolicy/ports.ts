@@ -6,6 +6,7 @@
 import type { Logger } from "pino";
 import type { Decision } from "../../core/decision/decide.js";
 import type { Evaluation } from "../../core/evaluate.js";
+import type { ObserverView } from "../../core/health/region-health.js";
 import type { FencingRecord } from "../../core/plan/fencing.js";
 import type { FailoverPlan, FailoverPlanSpecRoleStateActive } from "../../crds/generated/failoverplans.js";
 import type { FailoverRun } from "../../crds/generated/failoverruns.js";
@@ -56,6 +57,8 @@ export interface RegionPolicyDeps {
   observer: PolicyObserver;
   /** reads the fencing record and keeps this cluster's role state; absent: no fencing (tests of the decision alone) */
   fence?: FencePorts;
+  /** the views the other regions' controllers published (from caches: never a network call); absent: none */
+  peers?: { viewsOf(policy: RegionPolicy): ObserverView[] };
   log: Logger;
   localRegion: string;
   now: () => number;

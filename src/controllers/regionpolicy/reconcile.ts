@@ -2,7 +2,9 @@
  * One reconcile of one RegionPolicy: fetch and guard → gather samples → evaluate (pure core) → act (create a
  * FailoverRun when automation may and this region executes it) → one status write → when to come back.
  */
+import { systemDampening } from "../../core/dampening/transition-log.js";
 import { evaluatePolicy } from "../../core/evaluate.js";
+import { unreachableQuorum } from "../../core/health/quorum.js";
 import { canonicalJson } from "../../core/merge-patch.js";
 import { resolvePolicy } from "../../core/policy.js";
 import { automaticRun, isFinalPhase } from "../../core/runs.js";
@@ -59,6 +61,8 @@ function significant(status: RegionPolicyStatus | undefined): string {
     signals: status?.signals?.map(({ lastSampleTime: _t, lastDetail: _d, ...rest }) => rest),
     regions: status?.regions?.map(({ penalty: _p, penaltyTime: _pt, ...rest }) => rest),
     conditions: status?.conditions?.map(({ message: _m, ...rest }) => rest),
+    // The view's time moves with every evaluation; its verdicts are what peers need at once.
+    view: status?.view && { ...status.view, time: undefined },
     lastDecision: status?.lastDecision && { ...status.lastDecision, message: undefined },
   });
 }
@@ -90,14 +94,19 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
   const activeRegion = fence.activeRegion;
   if (fence.readError) log.warn({ err: fence.readError }, "could not read the fencing record; keeping the last one");
   const runs = deps.store.runsOf(namespace, name);
+  // The system's dampening (every controller's moves) comes with the record; without one, this controller's own.
+  const system = fence.record ? systemDampening(fence.record, resolved.dampening.flapPenalty, now) : undefined;
   const evaluation = evaluatePolicy(resolved, stateFromStatus(policy.status, now), samples, {
     activeRegion,
     runInProgress: runInProgress(policy, runs, now),
     localRegion: deps.localRegion,
+    ...(system ? { system } : {}),
+    peerViews: deps.peers?.viewsOf(policy) ?? [],
     now,
   });
   const decision = evaluation.decision;
-  const notReady = planProblem(policy, deps);
+  const quorum = unreachableQuorum(resolved);
+  const notReady = quorum ? { reason: "QuorumUnreachable", message: quorum.message } : planProblem(policy, deps);
 
   // The target region's controller executes a move: the failing region's controller may be dead or cut off. The run
   // is created first, straight from the decision (its spec carries the decision's reason), and the policy's status
@@ -118,23 +127,10 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
     );
   }
 
-  const status = statusFromEvaluation({
-    policy,
-    evaluation,
-    activeRegion,
-    epoch: fence.epoch,
-    ...(fence.verdict ? { fence: fence.verdict } : {}),
-    thresholds: resolved.dampening,
-    ...(startedRun ? { startedRun } : {}),
-    ...(notReady ? { notReady } : {}),
-    paused,
-    now,
-  });
-
-  const previous = policy.status;
+  let activeRoleStateEpoch = policy.status?.activeRoleStateEpoch;
   if (deps.fence) {
     const planName = policy.spec.automation.failoverPlanRef?.name ?? "";
-    await keepRoleState({
+    activeRoleStateEpoch = await keepRoleState({
       policy,
       fence,
       localRegion: deps.localRegion,
@@ -147,6 +143,29 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
       },
     });
   }
+
+  const status = statusFromEvaluation({
+    policy,
+    evaluation,
+    activeRegion,
+    epoch: fence.epoch,
+    ...(fence.verdict ? { fence: fence.verdict } : {}),
+    thresholds: resolved.dampening,
+    ...(startedRun ? { startedRun } : {}),
+    ...(notReady ? { notReady } : {}),
+    ...(system?.suppressed
+      ? {
+          systemSuppression: {
+            penalty: system.penalty,
+            ...(system.suppressedUntil === undefined ? {} : { until: system.suppressedUntil }),
+          },
+        }
+      : {}),
+    ...(activeRoleStateEpoch === undefined ? {} : { activeRoleStateEpoch }),
+    paused,
+    now,
+  });
+  const previous = policy.status;
   const changedDecision = previous?.lastDecision?.time !== status.lastDecision?.time;
   const due = significant(previous) !== significant(status) || now - newestSample(previous) >= statusRefreshMs;
   if (due) {

@@ -4,8 +4,8 @@
  * this region, roleState.fenced everywhere else. A region that was down converges when its controller sees the new
  * epoch; no controller needs credentials for another cluster to fence itself.
  */
-import { selfFence, type FenceVerdict } from "../../core/plan/fencing.js";
-import { activeRegionOf } from "../../core/runs.js";
+import { selfFence, type FenceVerdict, type FencingRecord } from "../../core/plan/fencing.js";
+import { activeRegionOf, isFinalPhase } from "../../core/runs.js";
 import type { FailoverPlanSpecRoleState } from "../../crds/generated/failoverplans.js";
 import type { FailoverRun } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../../crds/generated/regionpolicies.js";
@@ -16,6 +16,8 @@ export interface FenceView {
   activeRegion: string;
   epoch: number;
   verdict?: FenceVerdict;
+  /** the record as read, with the system's transition history (invariant 5) */
+  record?: FencingRecord;
   /** why the record could not be read; the previous view is kept meanwhile */
   readError?: string;
 }
@@ -35,7 +37,7 @@ export async function observeFence(
   try {
     const record = await ports.read(policy);
     const verdict = selfFence(localRegion, policy.status?.epoch, record);
-    return record ? { activeRegion: record.active, epoch: record.epoch, verdict } : { ...known, verdict };
+    return record ? { activeRegion: record.active, epoch: record.epoch, verdict, record } : { ...known, verdict };
   } catch (error) {
     return { ...known, readError: errorMessage(error) };
   }
@@ -53,31 +55,59 @@ export interface RoleStateInput {
 }
 
 /**
- * Keeps this cluster's role state. The fenced state is kept at every reconcile (that is self-fencing); the active
- * state is applied once, when this region becomes active at a new epoch — applied continuously it would undo a plan's
- * "freeze the source first" step in the moments before the epoch moves. Without a record nobody has won an epoch,
- * and role state is left as it is rather than fencing every region. A record older than an epoch a run of this
+ * Whether the region that won the current epoch may become writable now (invariant 2: role state follows the plan).
+ * The run that won it makes the region active through its own steps (promotion, waits, approvals, unfreeze); only once
+ * it has succeeded does self-fencing apply roleState.active — or when this cluster holds no run of that epoch at all
+ * (a seeded record, a restart long after the move, a pruned history). A run of that epoch still under way, or one that
+ * ended any other way, withholds it: writes resume where a person or the plan says so.
+ */
+function activeWithheld(fence: FenceView, runs: readonly FailoverRun[], localRegion: string): string | undefined {
+  const winner =
+    runs.find((r) => fence.record?.run !== undefined && r.metadata.name === fence.record.run) ??
+    runs.find((r) => r.status?.epoch === fence.epoch && r.spec.to === localRegion);
+  if (winner === undefined) return undefined;
+  const phase = winner.status?.phase;
+  if (!isFinalPhase(phase))
+    return `FailoverRun ${winner.metadata.name} that won epoch ${fence.epoch} is still ${phase ?? "Pending"}`;
+  if (phase !== "Succeeded") return `FailoverRun ${winner.metadata.name} that won epoch ${fence.epoch} ended ${phase}`;
+  return undefined;
+}
+
+/**
+ * Keeps this cluster's role state and returns the epoch at which roleState.active now stands applied (for
+ * status.activeRoleStateEpoch). The fenced state is kept at every reconcile where the record names another region
+ * (that is self-fencing); the active state is applied once per epoch, after the run that won it (activeWithheld) —
+ * applied continuously it would undo a plan's "freeze the source first" step. Without a record nobody has won an
+ * epoch, and role state is left as it is rather than fencing every region. A record older than an epoch a run of this
  * cluster has already won is a stale read (reads are cached briefly): acting on it would fence the region that just
  * became active. A failure is reported, never thrown: the reconcile's evaluation and status must not be lost to it.
  */
-export async function keepRoleState(input: RoleStateInput): Promise<void> {
+export async function keepRoleState(input: RoleStateInput): Promise<number | undefined> {
   const { fence, policy } = input;
+  // Written by this version only: after an upgrade the active state is applied once more, a no-op where it holds.
+  const applied = policy.status?.activeRoleStateEpoch;
   const verdict = fence.verdict;
-  if (verdict?.epoch === undefined) return;
+  if (verdict?.epoch === undefined) return applied;
   const wonEpoch = Math.max(0, ...input.runs.map((r) => r.status?.epoch ?? 0));
-  if (verdict.epoch < wonEpoch) return;
-  const newlyActive = policy.status?.activeRegion !== input.localRegion || policy.status.epoch !== fence.epoch;
-  if (verdict.role === "active" && !newlyActive) return;
+  if (verdict.epoch < wonEpoch) return applied;
+  if (verdict.role === "active") {
+    if (applied === fence.epoch) return applied;
+    const withheld = activeWithheld(fence, input.runs, input.localRegion);
+    if (withheld !== undefined) return applied;
+  }
   const wanted = input.roleState?.[verdict.role];
-  if (!wanted) return;
+  const done = verdict.role === "active" ? fence.epoch : applied;
+  if (!wanted) return done;
   try {
     const changed = await input.ports.applyRoleState(policy.metadata.namespace ?? "default", wanted);
-    if (changed.length === 0) return;
+    if (changed.length === 0) return done;
     const message = `${verdict.message} Applied the ${verdict.role} role state: ${changed.join(", ")}.`;
     if (verdict.role === "fenced") input.report("Warning", "SelfFenced", message);
     else input.report("Normal", "ActiveRoleApplied", message);
+    return done;
   } catch (error) {
     const why = errorMessage(error);
     input.report("Warning", "RoleStateFailed", `Could not apply the ${verdict.role} role state: ${why}`);
+    return applied;
   }
 }

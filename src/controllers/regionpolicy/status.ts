@@ -59,6 +59,10 @@ export interface StatusContext {
   notReady?: { reason: string; message: string };
   /** the kill switch annotation is set */
   paused?: boolean;
+  /** Flap suppression of the policy's own transitions, from the fencing record (every controller's moves). */
+  systemSuppression?: { penalty: number; until?: number };
+  /** The epoch at which this cluster's roleState.active was applied (self-fencing.ts). */
+  activeRoleStateEpoch?: number;
   now: number;
 }
 
@@ -73,8 +77,10 @@ export function statusFromEvaluation(ctx: StatusContext): RegionPolicyStatus {
   const state = evaluation.state;
   const stateByRegion = new Map(state.regions.map((r) => [r.name, r]));
 
+  const verdicts = new Map(evaluation.verdicts.map((v) => [v.region, v]));
   const regions = evaluation.regions.map((report) => {
     const tracked = stateByRegion.get(report.name);
+    const verdict = verdicts.get(report.name);
     const region: NonNullable<RegionPolicyStatus["regions"]>[number] = {
       name: report.name,
       health: report.health,
@@ -82,6 +88,8 @@ export function statusFromEvaluation(ctx: StatusContext): RegionPolicyStatus {
       failingSignals: [...(report.failingSignals ?? [])],
       penalty: Math.round((tracked?.penalty.value ?? 0) * 1000) / 1000,
       penaltyTime: toRfc3339Millis(tracked?.penalty.updatedAt ?? now),
+      failingObservers: [...(verdict?.failingObservers ?? [])],
+      healthyObservers: [...(verdict?.healthyObservers ?? [])],
     };
     if (tracked?.lastKnownHealth !== undefined) region.lastKnownHealth = tracked.lastKnownHealth;
     if (tracked?.penalty.suppressedSince !== undefined)
@@ -139,8 +147,14 @@ export function statusFromEvaluation(ctx: StatusContext): RegionPolicyStatus {
     set("Degraded", "False", "AllRegionsHealthy", "Every region is Healthy");
   }
   const suppressed = evaluation.regions.filter((r) => r.suppressed);
-  if (suppressed.length > 0) {
+  const system = ctx.systemSuppression;
+  if (suppressed.length > 0 || system) {
     const until = suppressed.map((r) => `${r.name} until ${r.suppressedUntil ? toRfc3339(r.suppressedUntil) : "?"}`);
+    if (system) {
+      until.unshift(
+        `the policy's transitions (penalty ${Math.round(system.penalty)}) until ${system.until ? toRfc3339(system.until) : "?"}`,
+      );
+    }
     set("FlapSuppressed", "True", "FlapSuppressed", `Flap damping holds automation back: ${until.join(", ")}`);
   } else {
     set("FlapSuppressed", "False", "NotSuppressed", "No region is suppressed by flap damping");
@@ -164,7 +178,17 @@ export function statusFromEvaluation(ctx: StatusContext): RegionPolicyStatus {
     signals,
     lastDecision,
     conditions,
+    view: {
+      observer: evaluation.view.observer,
+      time: toRfc3339(evaluation.view.at),
+      regions: evaluation.view.regions.map((r) => ({
+        name: r.region,
+        health: r.health,
+        failingSignals: r.failingSignals.slice(0, 64),
+      })),
+    },
   };
+  if (ctx.activeRoleStateEpoch !== undefined) status.activeRoleStateEpoch = ctx.activeRoleStateEpoch;
   const lastTransition = ctx.startedRun ? now : state.lastAutomaticTransitionAt;
   if (lastTransition !== undefined) status.lastAutomaticTransitionTime = toRfc3339Millis(lastTransition);
   return status;
