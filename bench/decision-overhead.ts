@@ -49,6 +49,8 @@ try {
             intervalSeconds: 1,
             http: { url: `http://bench/${name}/${r}` },
           })),
+          // The decision's own cost is measured, from one controller's view.
+          regionUnhealthyWhen: { quorum: 1 },
           dampening: { failureThreshold: 3, successThreshold: 1, holdDownSeconds: 0 },
           automation: { mode: "Automatic", failoverPlanRef: { name } },
           fencing: { route53: { hostedZoneId: "Z1", recordName: `_switchyard.${name}.example.com` } },

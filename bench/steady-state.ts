@@ -55,6 +55,7 @@ try {
           { name: "api", region: "eu-west-1", intervalSeconds: 10, http: { url: `${url}/app-${i}/euw1` } },
           { name: "web", region: "us-east-1", intervalSeconds: 10, http: { url: `${url}/app-${i}/web` } },
         ],
+        regionUnhealthyWhen: { quorum: 1 },
         dampening: { successThreshold: 1 },
         automation: { mode: "Paused" },
       },

@@ -11,6 +11,8 @@ import type { Thresholds } from "./health/signal-health.js";
 export interface PolicyRegion {
   name: string;
   role: "primary" | "secondary";
+  /** A kubeconfig Secret names this region's cluster: its controller's published view can be read from here. */
+  peer?: boolean;
 }
 
 /** A signal as the evaluator needs it: its key, and enough of its source to know who observes it. */
@@ -53,7 +55,11 @@ export function resolvePolicy(spec: RegionPolicySpec): ResolvedPolicy {
   const p = d.flapPenalty ?? {};
   const def = policyDefaults;
   return {
-    regions: spec.regions.map((r) => ({ name: r.name, role: r.role ?? def.role })),
+    regions: spec.regions.map((r) => ({
+      name: r.name,
+      role: r.role ?? def.role,
+      ...(r.cluster?.kubeconfigSecretRef ? { peer: true } : {}),
+    })),
     signals: spec.signals.map((s) => {
       const signal: PolicySignal = { name: s.name, region: s.region };
       if (s.route53HealthCheck !== undefined) signal.route53HealthCheck = s.route53HealthCheck;

@@ -30,6 +30,8 @@ function policy(namespace: string, mode: "Automatic" | "Manual" | "Paused", plan
         intervalSeconds: 1,
         http: { url: endpoints[region]?.url ?? "", timeoutSeconds: 1 },
       })),
+      // One observer's word: this story is one controller's decisions (the quorum across controllers has its own).
+      regionUnhealthyWhen: { quorum: 1 },
       dampening: { failureThreshold: 3, successThreshold: 2, holdDownSeconds: 600 },
       automation: { mode, failoverPlanRef: { name: plan }, failback: "Manual" },
       fencing: { route53: { hostedZoneId: "Z0CHECKOUT", recordName: "_switchyard.checkout.example.com" } },

@@ -84,7 +84,7 @@ describe("a controller killed at every point of a switchover", () => {
         { hostedZoneId: aws.zoneId, recordName: fenceName, ttlSeconds: 60 },
         { acquire: () => Promise.resolve(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
       );
-      expect(fence?.record).toEqual({ active: "eu-west-1", epoch: 2, run: "switch" });
+      expect(fence?.record).toMatchObject({ active: "eu-west-1", epoch: 2, run: "switch", history: { by: "manual" } });
       expect(done.status?.epoch).toBe(2);
       expect((await observeGlobalCluster(rdsClient(env.aws, "eu-west-1"), "checkout")).writer).toBe(
         aws.members["eu-west-1"],

@@ -97,7 +97,12 @@ describe("planned switchover us-east-1 → eu-west-1", () => {
     ]);
     expect(await flag(east)).toBe("true");
     expect(await weights()).toEqual({ "us-east-1": 0, "eu-west-1": 100 });
-    expect(await fence()).toEqual({ active: "eu-west-1", epoch: 2, run: "switchover-1" });
+    expect(await fence()).toMatchObject({
+      active: "eu-west-1",
+      epoch: 2,
+      run: "switchover-1",
+      history: { by: "manual" },
+    });
     expect(waiting.status?.epoch).toBe(2);
     expect(await writer()).toBe(members["eu-west-1"]);
     const shift = waiting.status?.journal?.find((e) => e.name === "shift-traffic");

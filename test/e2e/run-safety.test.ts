@@ -106,7 +106,12 @@ describe("a failing step under onFailure: Rollback", () => {
     ]);
     expect(await weights()).toEqual({ "us-east-1": 100, "eu-west-1": 0 });
     // Epochs only grow: the way back is epoch 3, naming the source again, so its controller un-fences itself.
-    expect(await fence()).toEqual({ active: "us-east-1", epoch: 3, run: "rolls-back" });
+    expect(await fence()).toMatchObject({
+      active: "us-east-1",
+      epoch: 3,
+      run: "rolls-back",
+      history: { by: "manual" },
+    });
     expect(await flag(east)).toBe("false");
     const finishedAt = (step: string) =>
       Date.parse(done.status?.journal?.find((e) => e.name === step)?.finishedAt ?? "");

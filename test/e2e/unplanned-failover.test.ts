@@ -1,6 +1,7 @@
 /**
  * Story: us-east-1 is lost — its application endpoint fails and its Kubernetes control plane goes down with it.
- * eu-west-1's controller decides on its own observations, skips the steps that needed us-east-1 (bestEffort), moves
+ * eu-west-1's controller and Route53's health checkers agree that us-east-1 is down (the default quorum of two
+ * observers; us-east-1's own controller cannot be heard from), and eu-west-1's controller skips the steps that needed us-east-1 (bestEffort), moves
  * traffic and the epoch, fails Aurora over with data loss allowed (recording the replication lag it gave up as RPO
  * evidence) and finishes. When us-east-1's control plane comes back, its controller reads the record, fences its own
  * cluster read-only and never promotes. us-east-1 here is a control plane of this file's own, since it is stopped.
@@ -9,6 +10,7 @@ import { isFinalPhase } from "../../src/core/runs.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { CreateHealthCheckCommand } from "@aws-sdk/client-route-53";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { readFence } from "../../src/actuators/route53/fencing-record.js";
 import type { FailoverRun } from "../../src/crds/generated/failoverruns.js";
@@ -31,6 +33,8 @@ let plane: ControlPlane;
 let east: Cluster;
 let dir: string;
 let aws: CheckoutAws;
+/** region → its Route53 health check: Route53's checkers are the observer that confirms eu-west-1's view */
+const healthChecks: Record<string, string> = {};
 
 const promotionCalls = async () =>
   (await control.calls()).filter((c) => c.action === "SwitchoverGlobalCluster" || c.action === "FailoverGlobalCluster");
@@ -45,6 +49,15 @@ beforeAll(async () => {
   await control.configure({ changePropagationSeconds: 0.2, globalClusterTransitionSeconds: 1 });
   endpoints["us-east-1"] = await RegionEndpoint.start();
   endpoints["eu-west-1"] = await RegionEndpoint.start();
+  for (const region of ["us-east-1", "eu-west-1"]) {
+    const { HealthCheck } = await route53Client(env.aws).send(
+      new CreateHealthCheckCommand({
+        CallerReference: `unplanned-${region}-${Date.now()}`,
+        HealthCheckConfig: { Type: "HTTPS", FullyQualifiedDomainName: `${region}.example.com`, ResourcePath: "/" },
+      }),
+    );
+    healthChecks[region] = HealthCheck?.Id ?? "";
+  }
   ({ aws } = await seedCheckout(
     env.aws,
     { "us-east-1": east, "eu-west-1": west },
@@ -53,6 +66,7 @@ beforeAll(async () => {
       endpoints: { "us-east-1": endpoints["us-east-1"].url, "eu-west-1": endpoints["eu-west-1"].url },
       mode: "Automatic",
       approval: false,
+      healthChecks,
     },
   ));
   controllers = await startControllers(
@@ -78,6 +92,7 @@ describe("unplanned failover with us-east-1's control plane down", () => {
     await publishReplicationLag(env.aws, "eu-west-1", 1500);
 
     endpoints["us-east-1"]!.status = 503;
+    await control.setHealthCheck(healthChecks["us-east-1"] ?? "", 0);
     await plane.stopApiserver();
 
     const run = await eventually(

@@ -105,7 +105,7 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
     now,
   });
   const decision = evaluation.decision;
-  const quorum = unreachableQuorum(resolved);
+  const quorum = unreachableQuorum(resolved, deps.localRegion);
   const notReady = quorum ? { reason: "QuorumUnreachable", message: quorum.message } : planProblem(policy, deps);
 
   // The target region's controller executes a move: the failing region's controller may be dead or cut off. The run

@@ -33,6 +33,15 @@ describe("unreachableQuorum", () => {
     expect(possibleObservers(p, "euw1")).toEqual(["route53"]);
   });
 
+  it("counts, for one controller, only the peers whose views it can read", () => {
+    const p = policy(2, [http("use1"), http("euw1")]);
+    expect(possibleObservers(p, "use1", "euw1")).toEqual(["controller/euw1"]);
+    expect(unreachableQuorum(p, "euw1")?.message).toMatch(/kubeconfigSecretRef/);
+    const withPeer = { ...p, regions: p.regions.map((r) => (r.name === "use1" ? { ...r, peer: true } : r)) };
+    expect(possibleObservers(withPeer, "use1", "euw1")).toEqual(["controller/use1", "controller/euw1"]);
+    expect(unreachableQuorum(withPeer, "euw1")).toBeUndefined();
+  });
+
   it.each([
     { case: "quorum 2 with two controllers", quorum: 2, signals: [http("use1"), http("euw1")], problem: undefined },
     {

@@ -1,8 +1,8 @@
 /**
  * Whether the quorum can be reached at all (invariant 3: an unreachable quorum is a configuration error, reported,
  * never a silent "Healthy" or a region that can never fail over). Every region's controller probes every signal that
- * is not a Route53 health check, so each region with such a signal has one observer per region of the policy; a
- * route53HealthCheck signal adds Route53's checkers as one more.
+ * is not a Route53 health check, so each region with such a signal has one observer per region whose view can be
+ * read; a route53HealthCheck signal adds Route53's checkers as one more.
  */
 import type { ResolvedPolicy } from "../policy.js";
 import { ROUTE53_OBSERVER } from "./signal-health.js";
@@ -13,21 +13,26 @@ export interface QuorumProblem {
   message: string;
 }
 
-/** The observers that can ever judge `region`, whether or not they are heard from now. */
-export function possibleObservers(policy: ResolvedPolicy, region: string): string[] {
+/**
+ * The observers that can ever judge `region` for the controller of `localRegion`, whether or not they are heard from
+ * now: itself, the controllers of the regions whose cluster a kubeconfig Secret names (their views are read through
+ * it), and Route53. Without `localRegion`, every region's controller counts (the policy as a whole).
+ */
+export function possibleObservers(policy: ResolvedPolicy, region: string, localRegion?: string): string[] {
   const own = policy.signals.filter((s) => s.region === region);
   const observers: string[] = [];
   if (own.some((s) => s.route53HealthCheck === undefined)) {
-    observers.push(...policy.regions.map((r) => `controller/${r.name}`));
+    const readable = policy.regions.filter((r) => localRegion === undefined || r.name === localRegion || r.peer);
+    observers.push(...readable.map((r) => `controller/${r.name}`));
   }
   if (own.some((s) => s.route53HealthCheck !== undefined)) observers.push(ROUTE53_OBSERVER);
   return observers;
 }
 
-export function unreachableQuorum(policy: ResolvedPolicy): QuorumProblem | undefined {
+export function unreachableQuorum(policy: ResolvedPolicy, localRegion?: string): QuorumProblem | undefined {
   const quorum = Math.max(1, policy.regionUnhealthyWhen.quorum);
   for (const region of policy.regions) {
-    const observers = possibleObservers(policy, region.name);
+    const observers = possibleObservers(policy, region.name, localRegion);
     if (observers.length >= quorum) continue;
     const who =
       observers.length === 0
@@ -37,7 +42,8 @@ export function unreachableQuorum(policy: ResolvedPolicy): QuorumProblem | undef
       field: "spec.regionUnhealthyWhen.quorum",
       message:
         `spec.regionUnhealthyWhen.quorum is ${quorum}, but for region ${region.name} ${who}: it could never be judged ` +
-        `Unhealthy or Healthy. Lower the quorum, or add signals (a route53HealthCheck adds Route53's checkers as an observer).`,
+        `Unhealthy or Healthy. Lower the quorum, name the other regions' clusters (cluster.kubeconfigSecretRef: their ` +
+        `controllers' views are read through it), or add a route53HealthCheck signal (Route53's checkers observe too).`,
     };
   }
   return undefined;
