@@ -1,5 +1,8 @@
-/** Shell helpers shared by the commands that start or follow a run: load a policy with its plan and move, follow a run. */
-import { activeRegionOf, isFinalPhase } from "../core/runs.js";
+/**
+ * Shell helpers shared by the commands that start or follow a run: load a policy with its plan and move, create the
+ * run, follow it.
+ */
+import { activeRegionOf, isFinalPhase, manualRun, type ManualRunRequest } from "../core/runs.js";
 import type { FailoverPlan } from "../crds/generated/failoverplans.js";
 import type { FailoverRun } from "../crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../crds/generated/regionpolicies.js";
@@ -43,6 +46,20 @@ export async function loadMove(
   const problem = moveProblem(policy, from, asked.to);
   if (problem !== undefined || from === undefined) throw usageError(problem ?? "--from is required");
   return { policy, plan, from };
+}
+
+/** Creates the Manual FailoverRun of a move (checked by loadMove) in the client's namespace; returns its name. */
+export async function createManualRun(
+  client: SwitchyardClient,
+  policy: string,
+  move: { plan: FailoverPlan } & Pick<ManualRunRequest, "from" | "to" | "reason" | "dryRun">,
+): Promise<string> {
+  const { plan, ...request } = move;
+  const created = await client.create(
+    "FailoverRun",
+    manualRun({ ...request, namespace: client.namespace, policy, plan: plan.metadata.name ?? "" }),
+  );
+  return created.metadata.name ?? "";
 }
 
 /**

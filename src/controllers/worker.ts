@@ -49,3 +49,42 @@ export async function work(
     }
   }
 }
+
+/** A queue key: "namespace/name". */
+export const keyOf = (o: { metadata: { namespace?: string; name?: string } }) =>
+  `${o.metadata.namespace}/${o.metadata.name}`;
+
+/** What a controller's options say about its queue and the workers draining it. */
+export interface WorkerOptions {
+  queue: Queue;
+  workers: number;
+  log: Logger;
+  onReconciled?: (seconds: number, error: unknown) => void;
+}
+
+/**
+ * The running half every controller has: the informer handlers that feed its queue and the workers that drain it.
+ * stop() removes the handlers first (no new keys), then shuts the queue down and waits for the reconciles in flight.
+ */
+export class WorkerPool {
+  private readonly removers: (() => void)[] = [];
+  private workers: Promise<void>[] = [];
+
+  constructor(private readonly options: WorkerOptions) {}
+
+  /** Keeps the removers of handlers added to informers, for stop(). */
+  fedBy(...removers: (() => void)[]): void {
+    this.removers.push(...removers);
+  }
+
+  start(reconcile: Reconcile): void {
+    const { queue, log, onReconciled } = this.options;
+    this.workers = Array.from({ length: this.options.workers }, () => work(queue, reconcile, log, onReconciled));
+  }
+
+  async stop(): Promise<void> {
+    for (const remove of this.removers.splice(0)) remove();
+    this.options.queue.shutDown();
+    await Promise.all(this.workers);
+  }
+}

@@ -1,23 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { openApiSchema } from "../crds/definitions.js";
+import { schemaDefault } from "../crds/definitions.js";
 import type { RegionPolicySpec } from "../crds/generated/regionpolicies.js";
 import { policyDefaults, resolvePolicy } from "./policy.js";
-
-interface Schema {
-  default?: unknown;
-  properties?: Record<string, Schema>;
-  items?: Schema;
-}
-
-function schemaAt(path: string[]): Schema {
-  let node = openApiSchema("RegionPolicy") as Schema;
-  for (const key of path) {
-    const next = key === "[]" ? node.items : node.properties?.[key];
-    if (next === undefined) throw new Error(`no schema at ${path.join(".")}`);
-    node = next;
-  }
-  return node;
-}
 
 const minimal: RegionPolicySpec = {
   regions: [{ name: "use1", role: "primary" }, { name: "euw1" }],
@@ -81,6 +65,6 @@ describe("resolvePolicy", () => {
     })),
     ...Object.entries(policyDefaults.automation).map(([k, value]) => ({ path: ["automation", k], value })),
   ])("agrees with the CRD default of spec.$path", ({ path, value }) => {
-    expect(schemaAt(["spec", ...path]).default).toEqual(value);
+    expect(schemaDefault("RegionPolicy", ["spec", ...path])).toEqual(value);
   });
 });

@@ -50,6 +50,26 @@ export function openApiSchema(kind: Kind): Record<string, unknown> {
   return served.schema.openAPIV3Schema;
 }
 
+interface SchemaNode {
+  default?: unknown;
+  properties?: Record<string, SchemaNode>;
+  items?: SchemaNode;
+}
+
+/**
+ * The default the CRD declares at `path` in a kind's schema ("[]" steps into an array's items), so the code's own
+ * defaults can be checked against it; throws when the path names no field.
+ */
+export function schemaDefault(kind: Kind, path: readonly string[]): unknown {
+  let node = openApiSchema(kind) as SchemaNode;
+  for (const key of path) {
+    const next = key === "[]" ? node.items : node.properties?.[key];
+    if (next === undefined) throw new Error(`no schema at ${path.join(".")}`);
+    node = next;
+  }
+  return node.default;
+}
+
 /** Label on every FailoverRun naming the RegionPolicy it acts for, so runs of a policy can be selected. */
 export const policyLabel = "switchyard.dev/policy";
 

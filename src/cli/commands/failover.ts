@@ -6,8 +6,8 @@
 import type { Command } from "commander";
 import type { Cli } from "../context.js";
 import { ExitCode, CliError, usageError } from "../exit-codes.js";
-import { manualRun, planLookup, runsOfPolicy } from "../../core/runs.js";
-import { exitForRun, followRun, loadMove } from "../runs.js";
+import { planLookup, runsOfPolicy } from "../../core/runs.js";
+import { createManualRun, exitForRun, followRun, loadMove } from "../runs.js";
 import { inProgress } from "../status-summary.js";
 import { parseSeconds } from "../validate.js";
 
@@ -55,19 +55,13 @@ export function registerFailover(program: Command, cli: Cli): void {
           throw new CliError("not confirmed: nothing was created", ExitCode.NotDone);
         }
       }
-      const created = await client.create(
-        "FailoverRun",
-        manualRun({
-          namespace: client.namespace,
-          policy: name,
-          plan: plan.metadata.name ?? "",
-          from,
-          to: options.to,
-          reason: options.reason,
-          dryRun,
-        }),
-      );
-      const runName = created.metadata.name ?? "";
+      const runName = await createManualRun(client, name, {
+        plan,
+        from,
+        to: options.to,
+        reason: options.reason,
+        dryRun,
+      });
       cli.out(`failoverrun/${runName} created`);
       if (options.wait !== true) return;
       cli.setExit(exitForRun(cli, await followRun(cli, client, runName, timeout)));

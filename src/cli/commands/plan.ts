@@ -3,12 +3,11 @@
  * controller executes without changing anything, and prints the journal as a diff of what a real run would change.
  */
 import type { Command } from "commander";
-import { manualRun } from "../../core/runs.js";
 import { isPaused } from "../../crds/definitions.js";
 import type { Cli } from "../context.js";
 import { ExitCode, usageError } from "../exit-codes.js";
 import { renderDiff } from "../plan-diff.js";
-import { followRun, loadMove } from "../runs.js";
+import { createManualRun, followRun, loadMove } from "../runs.js";
 import { parseSeconds } from "../validate.js";
 
 interface PlanOptions {
@@ -33,19 +32,13 @@ export function registerPlan(program: Command, cli: Cli): void {
       const client = cli.client(command);
       const { policy, plan, from } = await loadMove(client, name, options);
       if (isPaused(policy)) cli.err(`warning: RegionPolicy ${name} is paused; the preview starts once it is resumed`);
-      const created = await client.create(
-        "FailoverRun",
-        manualRun({
-          namespace: client.namespace,
-          policy: name,
-          plan: plan.metadata.name ?? "",
-          from,
-          to: options.to,
-          reason: options.reason ?? "preview",
-          dryRun: true,
-        }),
-      );
-      const runName = created.metadata.name ?? "";
+      const runName = await createManualRun(client, name, {
+        plan,
+        from,
+        to: options.to,
+        reason: options.reason ?? "preview",
+        dryRun: true,
+      });
       cli.err(`failoverrun/${runName} created (dry run); waiting for ${options.to}'s controller`);
       const run = await followRun(cli, client, runName, timeout);
       cli.out(renderDiff(run));

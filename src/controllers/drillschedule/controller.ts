@@ -8,27 +8,23 @@ import type { DrillSchedule } from "../../crds/generated/drillschedules.js";
 import type { FailoverPlan } from "../../crds/generated/failoverplans.js";
 import type { FailoverRun } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../../crds/generated/regionpolicies.js";
-import { work, type Queue, type Watched } from "../worker.js";
+import { keyOf, WorkerPool, type Watched, type WorkerOptions } from "../worker.js";
 import type { DrillDeps } from "./ports.js";
 import { reconcileDrillSchedule } from "./reconcile.js";
 
-export interface DrillScheduleControllerOptions extends DrillDeps {
+export interface DrillScheduleControllerOptions extends DrillDeps, WorkerOptions {
   schedules: Watched<DrillSchedule>;
   policies: Watched<RegionPolicy>;
   plans: Watched<FailoverPlan>;
   runs: Watched<FailoverRun>;
-  queue: Queue;
-  workers: number;
-  onReconciled?: (seconds: number, error: unknown) => void;
 }
 
-const keyOf = (o: { metadata: { namespace?: string; name?: string } }) => `${o.metadata.namespace}/${o.metadata.name}`;
-
 export class DrillScheduleController {
-  private readonly removers: (() => void)[] = [];
-  private workers: Promise<void>[] = [];
+  private readonly pool: WorkerPool;
 
-  constructor(private readonly options: DrillScheduleControllerOptions) {}
+  constructor(private readonly options: DrillScheduleControllerOptions) {
+    this.pool = new WorkerPool(options);
+  }
 
   start(): void {
     const { queue, schedules } = this.options;
@@ -37,21 +33,17 @@ export class DrillScheduleController {
     const wakeNamespace = (o: { metadata: { namespace?: string } }) => {
       for (const s of schedules.list()) if (s.metadata.namespace === o.metadata.namespace) enqueue(s);
     };
-    this.removers.push(
+    this.pool.fedBy(
       schedules.addHandlers({ add: enqueue, update: (_o, n) => enqueue(n) }),
       this.options.runs.addHandlers({ add: wakeNamespace, update: (_o, n) => wakeNamespace(n), delete: wakeNamespace }),
       this.options.policies.addHandlers({ add: wakeNamespace, update: (_o, n) => wakeNamespace(n) }),
       this.options.plans.addHandlers({ add: wakeNamespace, update: (_o, n) => wakeNamespace(n) }),
     );
     for (const s of schedules.list()) enqueue(s);
-    this.workers = Array.from({ length: this.options.workers }, () =>
-      work(queue, (key) => reconcileDrillSchedule(key, this.options), this.options.log, this.options.onReconciled),
-    );
+    this.pool.start((key) => reconcileDrillSchedule(key, this.options));
   }
 
-  async stop(): Promise<void> {
-    for (const remove of this.removers.splice(0)) remove();
-    this.options.queue.shutDown();
-    await Promise.all(this.workers);
+  stop(): Promise<void> {
+    return this.pool.stop();
   }
 }

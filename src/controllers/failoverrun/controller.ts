@@ -6,25 +6,21 @@
 import type { FailoverRun } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../../crds/generated/regionpolicies.js";
 import { runsOfPolicy } from "../../core/runs.js";
-import { work, type Queue, type Watched } from "../worker.js";
+import { keyOf, WorkerPool, type Watched, type WorkerOptions } from "../worker.js";
 import type { RunDeps } from "./ports.js";
 import { reconcileFailoverRun } from "./reconcile.js";
 
-export interface FailoverRunControllerOptions extends RunDeps {
+export interface FailoverRunControllerOptions extends RunDeps, WorkerOptions {
   runs: Watched<FailoverRun>;
   policies: Watched<RegionPolicy>;
-  queue: Queue;
-  workers: number;
-  onReconciled?: (seconds: number, error: unknown) => void;
 }
 
-const keyOf = (o: { metadata: { namespace?: string; name?: string } }) => `${o.metadata.namespace}/${o.metadata.name}`;
-
 export class FailoverRunController {
-  private readonly removers: (() => void)[] = [];
-  private workers: Promise<void>[] = [];
+  private readonly pool: WorkerPool;
 
-  constructor(private readonly options: FailoverRunControllerOptions) {}
+  constructor(private readonly options: FailoverRunControllerOptions) {
+    this.pool = new WorkerPool(options);
+  }
 
   start(): void {
     const { queue, runs, policies } = this.options;
@@ -35,19 +31,15 @@ export class FailoverRunController {
       const plans = (plan: string) => this.options.store.plan(namespace, plan);
       for (const run of runsOfPolicy(inNamespace, policy.metadata.name ?? "", plans)) enqueue(run);
     };
-    this.removers.push(
+    this.pool.fedBy(
       runs.addHandlers({ add: enqueue, update: (_o, n) => enqueue(n) }),
       policies.addHandlers({ update: (_o, p) => runsOf(p) }),
     );
     for (const run of runs.list()) enqueue(run);
-    this.workers = Array.from({ length: this.options.workers }, () =>
-      work(queue, (key) => reconcileFailoverRun(key, this.options), this.options.log, this.options.onReconciled),
-    );
+    this.pool.start((key) => reconcileFailoverRun(key, this.options));
   }
 
-  async stop(): Promise<void> {
-    for (const remove of this.removers.splice(0)) remove();
-    this.options.queue.shutDown();
-    await Promise.all(this.workers);
+  stop(): Promise<void> {
+    return this.pool.stop();
   }
 }

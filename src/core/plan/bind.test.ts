@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { openApiSchema } from "../../crds/definitions.js";
+import { schemaDefault } from "../../crds/definitions.js";
 import type { FailoverPlanSpec, FailoverPlanSpecStep } from "../../crds/generated/failoverplans.js";
 import { bindPlan, bindStep } from "./bind.js";
 import { ProblemReason } from "./reasons.js";
@@ -299,21 +299,8 @@ describe("bindPlan: problems, one row per check", () => {
 });
 
 describe("defaults", () => {
-  interface Schema {
-    default?: unknown;
-    properties?: Record<string, Schema>;
-    items?: Schema;
-  }
-  const at = (path: string[]): Schema => {
-    let node = openApiSchema("FailoverPlan") as Schema;
-    for (const k of path) {
-      const next = k === "[]" ? node.items : node.properties?.[k];
-      if (next === undefined) throw new Error(`no schema at ${path.join(".")}`);
-      node = next;
-    }
-    return node;
-  };
-  const stepAt = (...path: string[]): unknown => at(["spec", "steps", "[]", ...path]).default;
+  const planAt = (...path: string[]): unknown => schemaDefault("FailoverPlan", ["spec", ...path]);
+  const stepAt = (...path: string[]): unknown => planAt("steps", "[]", ...path);
 
   it("agree with the CRD's", () => {
     expect({
@@ -327,9 +314,9 @@ describe("defaults", () => {
       webhookSecretKey: stepAt("webhook", "secretRef", "key"),
     }).toEqual(stepDefaults);
     expect({
-      onFailure: at(["spec", "onFailure"]).default,
-      timeoutSeconds: at(["spec", "timeoutSeconds"]).default,
-      historyLimit: at(["spec", "historyLimit"]).default,
+      onFailure: planAt("onFailure"),
+      timeoutSeconds: planAt("timeoutSeconds"),
+      historyLimit: planAt("historyLimit"),
     }).toEqual(planDefaults);
   });
 

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { backoffDelay, objectKey, planRelist } from "./informer.js";
+import { backoffDelay } from "./informer-loop.js";
+import { objectKey, planRelist } from "./informer-store.js";
 import { isExpired, KubeApiError, resourcePath } from "./list-watch.js";
 
 const cm = (name: string, resourceVersion: string) => ({

@@ -1,6 +1,7 @@
 /**
- * Leader election on a coordination.k8s.io/v1 Lease (client-node ships none). This file is the shell: it reads and
- * writes the Lease, keeps time and calls back; every decision comes from lease-decision.ts.
+ * Leader election on a coordination.k8s.io/v1 Lease (client-node ships none). This file is the elector's loop: it
+ * campaigns, keeps time and calls back; every decision comes from lease-decision.ts, and the Lease is read and written
+ * through lease-client.ts.
  *
  * Contract for the caller: do leader-only work (any write) only between onStartedLeading and onStoppedLeading, and
  * check isLeader() before each write. onStoppedLeading fires at the renew deadline at the latest, which is before any
@@ -9,21 +10,13 @@
  */
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
-import {
-  IsomorphicFetchHttpLibrary,
-  V1MicroTime,
-  type ConfigurationOptions,
-  type CoordinationV1Api,
-  type HttpLibrary,
-  type V1Lease,
-} from "@kubernetes/client-node";
+import type { V1Lease } from "@kubernetes/client-node";
 import {
   afterSuccessfulWrite,
   decideLease,
   isLeading,
   leaderElectionConfig,
   notLeading,
-  releasedRecord,
   retryJitterFactor,
   type ElectorState,
   type LeaderElectionConfig,
@@ -31,16 +24,10 @@ import {
   type LostReason,
   type ObservedLease,
 } from "./lease-decision.js";
-import type { Logger } from "pino";
-import { monotonicTimers, sleep, timeoutSignal, type CancelTimer, type Timers } from "./timers.js";
+import { LeaseClient, statusOf, toLeaseRecord, type ElectionLogger, type LeaseApi } from "./lease-client.js";
+import { monotonicTimers, sleep, type CancelTimer, type Timers } from "./timers.js";
 
-/** The three calls the elector makes; a CoordinationV1Api has them. */
-export type LeaseApi = Pick<
-  CoordinationV1Api,
-  "readNamespacedLease" | "createNamespacedLease" | "replaceNamespacedLease"
->;
-
-export type ElectionLogger = Pick<Logger, "debug" | "info" | "warn" | "error">;
+export type { ElectionLogger, LeaseApi } from "./lease-client.js";
 
 export interface LeaderElectorOptions {
   coordinationApi: LeaseApi;
@@ -70,12 +57,11 @@ export function defaultIdentity(): string {
 }
 
 export class LeaderElector {
-  private readonly api: LeaseApi;
+  private readonly lease: LeaseClient;
   private readonly config: LeaderElectionConfig;
   private readonly timers: Timers;
   private readonly random: () => number;
   private readonly log: ElectionLogger;
-  private readonly http = new IsomorphicFetchHttpLibrary();
 
   private state: ElectorState = notLeading;
   /** The Lease as last read or written, as the decisions see it. */
@@ -91,12 +77,19 @@ export class LeaderElector {
   private endedTerms = 0;
 
   constructor(private readonly options: LeaderElectorOptions) {
-    this.api = options.coordinationApi;
     this.config = leaderElectionConfig(options.config);
     // Monotonic: a wall-clock step must neither extend a term nor cut a lease short.
     this.timers = options.timers ?? monotonicTimers;
     this.random = options.random ?? Math.random;
     this.log = options.logger ?? silentLogger;
+    this.lease = new LeaseClient({
+      api: options.coordinationApi,
+      namespace: options.namespace,
+      name: options.name,
+      timers: this.timers,
+      requestTimeoutMs: this.config.renewDeadlineSeconds * 1000,
+      log: this.log,
+    });
     if (!options.identity) throw new Error("leader election needs a non-empty identity");
   }
 
@@ -134,34 +127,7 @@ export class LeaderElector {
    */
   async release(): Promise<void> {
     await this.stop();
-    const signal = new AbortController().signal;
-    for (let attempt = 1; attempt <= 2; attempt++) {
-      // Read fresh: a renewal that was cut short by stop() may still have reached the API server.
-      let lease: V1Lease;
-      try {
-        lease = await this.request(signal, (o) => this.api.readNamespacedLease(this.ref(), o));
-      } catch (error) {
-        if (statusOf(error) !== 404)
-          this.log.warn({ err: error, lease: this.options.name }, "could not read the Lease to release it");
-        return;
-      }
-      const record = toLeaseRecord(lease);
-      if (record.holderIdentity !== this.options.identity) return;
-      try {
-        await this.request(signal, (o) =>
-          this.api.replaceNamespacedLease(
-            { ...this.ref(), body: this.leaseBody(lease, releasedRecord(record, this.timers.now())) },
-            o,
-          ),
-        );
-        this.log.info({ lease: this.options.name }, "released the leader Lease");
-        return;
-      } catch (error) {
-        if (statusOf(error) === 409 && attempt === 1) continue; // changed under us: look again
-        this.log.warn({ err: error, lease: this.options.name }, "could not release the leader Lease");
-        return;
-      }
-    }
+    await this.lease.release(this.options.identity);
   }
 
   private async run(signal: AbortSignal): Promise<void> {
@@ -184,14 +150,12 @@ export class LeaderElector {
   private async attempt(signal: AbortSignal): Promise<void> {
     let lease: V1Lease | undefined;
     try {
-      lease = await this.request(signal, (o) => this.api.readNamespacedLease(this.ref(), o));
+      lease = await this.lease.read(signal);
     } catch (error) {
       if (signal.aborted) return;
-      if (statusOf(error) !== 404) {
-        this.log.warn({ err: error, lease: this.options.name }, "could not read the leader Lease");
-        this.checkDeadline();
-        return;
-      }
+      this.log.warn({ err: error, lease: this.options.name }, "could not read the leader Lease");
+      this.checkDeadline();
+      return;
     }
     if (signal.aborted) return;
     this.observe(lease);
@@ -217,17 +181,12 @@ export class LeaderElector {
   }
 
   private async write(current: V1Lease | undefined, record: LeaseRecord, signal: AbortSignal): Promise<void> {
-    const body = this.leaseBody(current, record);
     // The deadline counts from the moment the write leaves, not when it returns (lease-decision.ts, rule 2).
     const sentAt = this.timers.now();
     const endedTermsBefore = this.endedTerms;
     let written: V1Lease;
     try {
-      written = await this.request(signal, (o) =>
-        current === undefined
-          ? this.api.createNamespacedLease({ namespace: this.options.namespace, body }, o)
-          : this.api.replaceNamespacedLease({ ...this.ref(), body }, o),
-      );
+      written = await this.lease.write(current, record, signal);
     } catch (error) {
       if (signal.aborted) return;
       if (statusOf(error) === 409) {
@@ -329,93 +288,4 @@ export class LeaderElector {
       this.log.info({ lease: this.options.name, holder: record.holderIdentity || undefined }, "leader Lease holder");
     }
   }
-
-  private leaseBody(current: V1Lease | undefined, record: LeaseRecord): V1Lease {
-    return {
-      apiVersion: "coordination.k8s.io/v1",
-      kind: "Lease",
-      metadata: {
-        name: this.options.name,
-        namespace: this.options.namespace,
-        // Replace is compare-and-swap on this version: a 409 means someone else won the race.
-        resourceVersion: current?.metadata?.resourceVersion,
-        labels: current?.metadata?.labels,
-        annotations: current?.metadata?.annotations,
-      },
-      spec: {
-        // Keep fields this elector does not manage (strategy, preferredHolder).
-        ...current?.spec,
-        holderIdentity: record.holderIdentity,
-        leaseDurationSeconds: record.leaseDurationSeconds,
-        acquireTime: microTime(record.acquireTime),
-        renewTime: microTime(record.renewTime),
-        leaseTransitions: record.leaseTransitions,
-      },
-    };
-  }
-
-  private ref(): { name: string; namespace: string } {
-    return { name: this.options.name, namespace: this.options.namespace };
-  }
-
-  /**
-   * One API call that gives up when `signal` aborts or after the renew deadline: an answer older than that is of no
-   * use, and a request hanging on a dead connection must not hold a socket forever. client-node's generated APIs
-   * take no AbortSignal, so it is set on the request by a thin HttpLibrary around the default one.
-   */
-  private async request<T>(signal: AbortSignal, call: (options: ConfigurationOptions) => Promise<T>): Promise<T> {
-    const timeout = timeoutSignal(this.timers, this.config.renewDeadlineSeconds * 1000);
-    const combined = AbortSignal.any([signal, timeout.signal]);
-    const httpApi: HttpLibrary = {
-      send: (context) => {
-        context.setSignal(combined);
-        return this.http.send(context);
-      },
-    };
-    try {
-      return await call({ httpApi });
-    } finally {
-      timeout.cancel();
-    }
-  }
-}
-
-/**
- * The spec of a Lease as a LeaseRecord. client-node 1.4 types acquireTime/renewTime as V1MicroTime (a Date) but hands
- * them back as the wire strings (its ObjectSerializer has no case for V1MicroTime), so both forms are accepted.
- */
-export function toLeaseRecord(lease: V1Lease): LeaseRecord {
-  const spec = lease.spec;
-  return {
-    holderIdentity: spec?.holderIdentity ?? "",
-    leaseDurationSeconds: spec?.leaseDurationSeconds ?? 0,
-    acquireTime: parseTime(spec?.acquireTime),
-    renewTime: parseTime(spec?.renewTime),
-    leaseTransitions: spec?.leaseTransitions ?? 0,
-  };
-}
-
-function parseTime(value: unknown): number | undefined {
-  if (value instanceof Date) return value.getTime();
-  if (typeof value === "string") {
-    const parsed = Date.parse(value);
-    return Number.isNaN(parsed) ? undefined : parsed;
-  }
-  return undefined;
-}
-
-/**
- * MicroTime must go out with six fractional digits: the API server rejects a plain Date's ".123Z" with 400 BadRequest.
- * client-node's V1MicroTime pads the digits, but TypeScript accepts any Date where V1MicroTime is expected.
- */
-function microTime(epochMs: number | undefined): V1MicroTime | undefined {
-  return epochMs === undefined ? undefined : new V1MicroTime(epochMs);
-}
-
-/** The HTTP status of a client-node ApiException, if the error is one. */
-export function statusOf(error: unknown): number | undefined {
-  if (typeof error === "object" && error !== null && "code" in error && typeof error.code === "number") {
-    return error.code;
-  }
-  return undefined;
 }
