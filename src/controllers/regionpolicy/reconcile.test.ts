@@ -122,6 +122,64 @@ describe("reconcileRegionPolicy", () => {
     expect(status()?.lastDecision?.decision).toBe(decision);
   });
 
+  it("with the default quorum, moves only when the peer's published view agrees, and publishes its own", async () => {
+    const policy = regionPolicy("checkout", (p) => {
+      p.spec.regionUnhealthyWhen = { quorum: 2 };
+      p.spec.regions[0]!.cluster = { kubeconfigSecretRef: { name: "peer-us-east-1" } };
+    });
+    const { store, tick, status, deps } = setup("eu-west-1", policy);
+    let east: "Healthy" | "Unhealthy" = "Healthy";
+    // us-east-1's controller, as its published status.view says.
+    Object.assign(deps, {
+      peers: {
+        viewsOf: () => [
+          {
+            observer: "controller/us-east-1",
+            at: deps.now(),
+            regions: [
+              { region: "us-east-1", health: east, failingSignals: east === "Healthy" ? [] : ["api"] },
+              { region: "eu-west-1", health: "Healthy" as const, failingSignals: [] },
+            ],
+          },
+        ],
+      },
+    });
+    await tick(true, 2);
+    expect(status()?.regions?.map((r) => r.health)).toEqual(["Healthy", "Healthy"]);
+    await tick(false, 4);
+    // Only this controller condemns us-east-1: no quorum either way, nothing moves.
+    expect(status()?.regions?.[0]).toMatchObject({
+      health: "Unknown",
+      failingObservers: ["controller/eu-west-1"],
+      healthyObservers: ["controller/us-east-1"],
+    });
+    expect(status()?.view).toMatchObject({
+      observer: "controller/eu-west-1",
+      regions: [
+        { name: "us-east-1", health: "Unhealthy" },
+        { name: "eu-west-1", health: "Healthy" },
+      ],
+    });
+    expect(store.runs).toHaveLength(0);
+    east = "Unhealthy";
+    await tick(false, 1);
+    expect(store.runs).toHaveLength(1);
+  });
+
+  it("reports a quorum no observers can reach as Ready=False, and creates no run", async () => {
+    const policy = regionPolicy("checkout", (p) => {
+      p.spec.regionUnhealthyWhen = { quorum: 3 };
+    });
+    const { store, tick, status } = setup("eu-west-1", policy);
+    await tick(true, 2);
+    await tick(false, 3);
+    expect(store.runs).toHaveLength(0);
+    expect(status()?.conditions?.find((c) => c.type === "Ready")).toMatchObject({
+      status: "False",
+      reason: "QuorumUnreachable",
+    });
+  });
+
   it("reports a missing plan as Ready=False with an Event, and creates no run", async () => {
     const { store, tick, status, events } = setup("eu-west-1");
     store.plans.clear();
