@@ -29,7 +29,7 @@ it("every epoch moves the writer when hold-down outlasts the record cache (and t
     (s) => s.policy.holdDownSeconds * 1000 >= s.timing.cacheMs + s.timing.freezeMs + s.timing.casLatencyMs,
   );
   const { details, failure } = checkScenarios(systemLogic, scenarios, ["everyEpochMovesTheWriter"], {
-    numRuns: 500,
+    numRuns: 300,
     seed: 9,
   });
   expect(details.failed, failure?.timeline).toBe(false);

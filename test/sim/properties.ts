@@ -135,7 +135,9 @@ function observersSeeing(
   to: number,
   minMs: number,
 ): string[] {
-  return observersOf(h.scenario.policy).filter((o) => heldWithin(lineOf(ctx.views, o, region), up, from, to, minMs));
+  return observersOf(h.scenario.policy).filter((o) =>
+    heldWithin(lineOf(ctx.views, o, region), up, from, to, minMs, ctx.intervalMs),
+  );
 }
 
 /**
@@ -156,6 +158,14 @@ function windowOf(run: RunRecord, ctx: Context, h: History): number {
   return Math.max(0, from);
 }
 
+/**
+ * A threshold's worth of samples spans (threshold - 1) intervals, except around a restart: a restarted controller
+ * probes at once, off its old rhythm, so its samples may come closer together.
+ */
+function sampledFor(h: History, spanMs: number, from: number, to: number): number {
+  return h.liveness.some((l) => l.up && l.at > 0 && l.at >= from && l.at <= to) ? 0 : spanMs;
+}
+
 /** Invariants 3 and 7: a data-losing promotion only when a quorum of distinct observers condemned the source. */
 const dataLossNeedsQuorum: Check = (h, ctx) => {
   const quorum = requiredQuorum(h.scenario.policy);
@@ -164,7 +174,8 @@ const dataLossNeedsQuorum: Check = (h, ctx) => {
     if (p.mode !== "failover") continue;
     const run = h.runs.find((r) => r.name === p.run);
     if (!run) continue;
-    const condemning = observersSeeing(h, ctx, p.from, false, windowOf(run, ctx, h), p.at, minDown);
+    const from = windowOf(run, ctx, h);
+    const condemning = observersSeeing(h, ctx, p.from, false, from, p.at, sampledFor(h, minDown, from, p.at));
     if (condemning.length < quorum) {
       return {
         property: "dataLossNeedsQuorum",
@@ -183,7 +194,8 @@ const targetHealthyByQuorum: Check = (h, ctx) => {
   for (const t of h.transitions) {
     const run = h.runs.find((r) => r.name === t.run);
     if (!run) continue;
-    const healthy = observersSeeing(h, ctx, t.to, true, windowOf(run, ctx, h), t.at, minUp);
+    const from = windowOf(run, ctx, h);
+    const healthy = observersSeeing(h, ctx, t.to, true, from, t.at, sampledFor(h, minUp, from, t.at));
     if (healthy.length < quorum) {
       return {
         property: "targetHealthyByQuorum",
@@ -366,10 +378,19 @@ const failsOverWhenAllObserversAgree: Check = (h, ctx) => {
       lineOf(ctx.views, o, active).flips.filter((f) => f > quietFrom && f <= at),
     );
     if (flipsOfActive.length > observers.length) continue;
+    // A region that flapped (three changes: two flaps, then a third) may be suppressed by its own penalty, and a
+    // suppressed first-choice target holds the move back rather than redirect it (decide.ts, failoverTarget).
+    const flapped = p.regions.some(
+      (r) =>
+        r.name !== active &&
+        observers.some((o) => lineOf(ctx.views, o, r.name).flips.filter((f) => f > quietFrom && f <= end).length >= 3),
+    );
+    if (flapped) continue;
     if (h.transitions.some((x) => x.at > at - p.holdDownSeconds * 1000 && x.at <= at)) continue;
     if (h.runs.some((r) => !r.stray && r.createdAt <= at && (r.finishedAt === undefined || r.finishedAt > at)))
       continue;
     if (h.liveness.some((l) => l.at > quietFrom && l.at <= end)) continue;
+    if (p.regions.some((r) => !controllerUpAt(h, r.name, quietFrom).up)) continue;
     if (suppressedAt(at)) continue;
     if (h.transitions.some((x) => x.at > at && x.at <= end)) continue;
     return {
@@ -513,7 +534,7 @@ const strayRunsAreReported: Check = (h, ctx) => {
     if (back === undefined) continue;
     const deadline = back + 2 * ctx.intervalMs;
     if (deadline > h.scenario.durationMs) continue;
-    if (h.liveness.some((l) => l.region === run.cluster && l.at > back && l.at <= deadline)) continue;
+    if (h.liveness.some((l) => l.region === run.cluster && !l.up && l.at >= back && l.at <= deadline)) continue;
     if (run.finishedAt === undefined || run.finishedAt > deadline) {
       return {
         property: "strayRunsAreReported",
