@@ -102,10 +102,10 @@ function crashArb(regions: readonly string[], durationMs: number): fc.Arbitrary<
 }
 
 /**
- * 20 to 50 intervals: long enough for a failover, a failback inside or after hold-down and the start of a suppression,
+ * 16 to 40 intervals: long enough for a failover, a failback inside or after hold-down and the start of a suppression,
  * short enough for ten thousand scenarios in a minute. Families that need longer (flapping) ask for it.
  */
-const defaultIntervals = { min: 20, max: 50 };
+const defaultIntervals = { min: 16, max: 40 };
 
 /** Anything: views, flapping, partitions, crashes, stray runs, all timings. */
 export function scenarioArb(o: PolicyOptions): fc.Arbitrary<Scenario> {
@@ -236,4 +236,51 @@ export function deadPeersArb(o: Omit<PolicyOptions, "regions">): fc.Arbitrary<Sc
         { region: "b", at, downMs },
       ],
     }));
+}
+
+/**
+ * Two regions, quorum 1: a's own controller alone sees a down (so b takes over, and nothing moves back while it does);
+ * b's controller then sees b down for a while, and dies still condemning b. When a's controller finds a healthy
+ * again, long after, b's last view is the only word against b.
+ */
+export function deadPeerCondemnsArb(): fc.Arbitrary<Scenario> {
+  return fc.tuple(scenarioArb({ regions: 2 }), ms(30, 50)).map(([s, backAt]): Scenario => {
+    const policy = { ...s.policy, quorum: 1, route53Signals: false, intervalSeconds: 1 };
+    return {
+      ...s,
+      policy: { ...policy, holdDownSeconds: Math.min(policy.holdDownSeconds, 15) },
+      durationMs: backAt + 30_000,
+      outages: { a: [], b: [] },
+      overrides: [
+        { observer: controllerOf("a"), region: "a", from: 0, to: backAt, up: false },
+        { observer: controllerOf("b"), region: "b", from: 8000, to: 20_000, up: false },
+      ],
+      crashes: [{ region: "b", at: 20_000, downMs: backAt + 60_000 }],
+      timing: { ...s.timing, approvalMs: 0, waitMs: 0 },
+    };
+  });
+}
+
+/**
+ * Three regions, quorum 2, with Route53's checkers: c's controller dies while all is well (its last view finds every
+ * region Healthy); then b goes down for every controller (Route53 still sees it up), and well after, a goes down for
+ * everyone. b's own controller condemns b; Route53 and c's last view vouch for it.
+ */
+export function deadPeerVouchesArb(): fc.Arbitrary<Scenario> {
+  return fc.tuple(scenarioArb({ regions: 3 }), ms(0, 3), ms(40, 60)).map(([s, gap, later]): Scenario => {
+    const crashAt = 10_000;
+    const downAt = crashAt + gap;
+    const durationMs = downAt + later + 40_000;
+    const rest = (at: number) => [{ at, downMs: durationMs, repeat: 1, upMs: 0 }];
+    const scenario: Scenario = {
+      ...s,
+      policy: { ...s.policy, quorum: 2, route53Signals: true, failback: "Manual" },
+      durationMs,
+      outages: { a: rest(downAt + later), b: rest(downAt), c: [] },
+      overrides: [{ observer: ROUTE53, region: "b", from: 0, to: durationMs, up: true }],
+      crashes: [{ region: "c", at: crashAt, downMs: durationMs }],
+    };
+    delete scenario.stray;
+    return scenario;
+  });
 }

@@ -5,7 +5,7 @@
  * suite). Where the bug has a narrower, holding form, `holds` names the property the suite asserts instead.
  */
 import fc from "fast-check";
-import { deadPeersArb, flappingArb, quickFailbackArb } from "./arbitraries.js";
+import { deadPeerCondemnsArb, deadPeersArb, deadPeerVouchesArb, flappingArb, quickFailbackArb } from "./arbitraries.js";
 import type { KnownBug } from "./known-bugs.js";
 import { allProperties, type PropertyName } from "./properties.js";
 
@@ -34,12 +34,25 @@ export const systemBugs: SystemBug[] = [
     property: "roleStateFollowsPlan",
     holds: "writableOnlyAfterItsRun",
   },
+  // peerViewMaxAgeMs (150 s) is the only bound on a peer's view: a dead controller's last published view keeps
+  // counting as a live observer's. Three ways it shows:
   {
-    // peerViewMaxAgeMs (150 s) is the only bound on a peer's view: a dead controller's last view keeps counting.
-    bug: "a dead controller's last published view counts for 150 s: two dead peers outvote the live observer",
+    bug: "a dead controller's last view counts for 150 s: two dead peers outvote the one live observer (reports)",
     scenarios: deadPeersArb({}),
     property: "noSilentHealthy",
     holds: "noSilentHealthyWhileAllUp",
+  },
+  {
+    bug: "a dead controller's last view counts for 150 s: its last word alone makes a data-losing failover",
+    scenarios: deadPeerCondemnsArb(),
+    property: "dataLossNeedsQuorum",
+    holds: "dataLossNeedsQuorumCountingTheDead",
+  },
+  {
+    bug: "a dead controller's last view counts for 150 s: it vouches for a target its own controller condemns",
+    scenarios: deadPeerVouchesArb(),
+    property: "targetHealthyByQuorum",
+    holds: "targetHealthyByQuorumCountingTheDead",
   },
   {
     // A decision on a cached record older than this cluster's own last win (hold-down shorter than the cache's

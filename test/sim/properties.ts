@@ -27,7 +27,9 @@ export type PropertyName =
   | "suppressionIsReported"
   | "noMoveOverARunningMove"
   | "dataLossNeedsQuorum"
+  | "dataLossNeedsQuorumCountingTheDead"
   | "targetHealthyByQuorum"
+  | "targetHealthyByQuorumCountingTheDead"
   | "neverTwoWriters"
   | "roleStateFollowsPlan"
   | "writableOnlyAfterItsRun"
@@ -142,18 +144,19 @@ function observersSeeing(
 
 /**
  * Where a run's decision may have got its evidence: a threshold's worth of samples and the slack before it was
- * created. The run's own controller, if it was down meanwhile, kept what it knew when it crashed (its signals' state),
- * so the window reaches back before its crash. A peer's crash is no excuse: a dead observer is absent.
+ * created. A controller that crashed and is back by then resumed from what it knew when it crashed (its signals'
+ * state, which its view is judged from), so the window reaches back before its crash. A controller still down is no
+ * excuse: a dead observer is absent.
  */
 function windowOf(run: RunRecord, ctx: Context, h: History): number {
   const p = h.scenario.policy;
   const lookBack = (p.failureThreshold + p.successThreshold) * ctx.intervalMs + ctx.slackMs;
   let from = run.createdAt - lookBack;
   // Crashes latest first, so that one reaching back before another is seen with the window it extended.
-  const crashes = h.liveness.filter((l) => !l.up && l.region === run.cluster && l.at <= run.createdAt).reverse();
+  const crashes = h.liveness.filter((l) => !l.up && l.at <= run.createdAt).reverse();
   for (const crash of crashes) {
-    const back = h.liveness.find((l) => l.up && l.region === crash.region && l.at > crash.at)?.at ?? Infinity;
-    if (back >= from) from = Math.min(from, crash.at - lookBack);
+    const back = h.liveness.find((l) => l.up && l.region === crash.region && l.at >= crash.at)?.at ?? Infinity;
+    if (back >= from && back <= run.createdAt) from = Math.min(from, crash.at - lookBack);
   }
   return Math.max(0, from);
 }
@@ -166,46 +169,89 @@ function sampledFor(h: History, spanMs: number, from: number, to: number): numbe
   return h.liveness.some((l) => l.up && l.at > 0 && l.at >= from && l.at <= to) ? 0 : spanMs;
 }
 
-/** Invariants 3 and 7: a data-losing promotion only when a quorum of distinct observers condemned the source. */
-const dataLossNeedsQuorum: Check = (h, ctx) => {
-  const quorum = requiredQuorum(h.scenario.policy);
-  const minDown = (h.scenario.policy.failureThreshold - 1) * ctx.intervalMs;
-  for (const p of h.promotions) {
-    if (p.mode !== "failover") continue;
-    const run = h.runs.find((r) => r.name === p.run);
-    if (!run) continue;
-    const from = windowOf(run, ctx, h);
-    const condemning = observersSeeing(h, ctx, p.from, false, from, p.at, sampledFor(h, minDown, from, p.at));
-    if (condemning.length < quorum) {
-      return {
-        property: "dataLossNeedsQuorum",
-        at: p.at,
-        message: `${p.run} made a data-losing promotion of ${p.to} with only [${condemning.join(", ")}] seeing ${p.from} down; quorum is ${quorum}`,
-      };
+/**
+ * The observers that saw `region` as `up` in the run's window. With `countTheDead`, a controller that is down when the
+ * run is created counts by its last word too, as the core counts it (its last published view stands until it is
+ * peerViewMaxAgeMs old): what it saw in a window ending at its crash.
+ */
+function witnesses(
+  h: History,
+  ctx: Context,
+  run: RunRecord,
+  region: string,
+  up: boolean,
+  to: number,
+  spanMs: number,
+  countTheDead: boolean,
+): string[] {
+  const from = windowOf(run, ctx, h);
+  const seen = observersSeeing(h, ctx, region, up, from, to, sampledFor(h, spanMs, from, to));
+  if (!countTheDead) return seen;
+  const lookBack = run.createdAt - from;
+  for (const r of h.scenario.policy.regions) {
+    const observer = controllerOf(r.name);
+    const state = controllerUpAt(h, r.name, run.createdAt);
+    if (seen.includes(observer) || state.up) continue;
+    const line = lineOf(ctx.views, observer, region);
+    if (heldWithin(line, up, Math.max(0, state.since - lookBack), state.since, spanMs, ctx.intervalMs)) {
+      seen.push(observer);
     }
   }
-  return undefined;
-};
+  return seen;
+}
+
+/** Invariants 3 and 7: a data-losing promotion only when a quorum of distinct observers condemned the source. */
+function dataLossQuorum(property: PropertyName, countTheDead: boolean): Check {
+  return (h, ctx) => {
+    const quorum = requiredQuorum(h.scenario.policy);
+    const minDown = (h.scenario.policy.failureThreshold - 1) * ctx.intervalMs;
+    for (const p of h.promotions) {
+      if (p.mode !== "failover") continue;
+      const run = h.runs.find((r) => r.name === p.run);
+      if (!run) continue;
+      const condemning = witnesses(h, ctx, run, p.from, false, p.at, minDown, countTheDead);
+      if (condemning.length < quorum) {
+        return {
+          property,
+          at: p.at,
+          message: `${p.run} made a data-losing promotion of ${p.to} with only [${condemning.join(", ")}] seeing ${p.from} down; quorum is ${quorum}`,
+        };
+      }
+    }
+    return undefined;
+  };
+}
 
 /** Invariant 3: a failover or failback target is one a quorum of observers found Healthy. */
-const targetHealthyByQuorum: Check = (h, ctx) => {
-  const quorum = requiredQuorum(h.scenario.policy);
-  const minUp = (h.scenario.policy.successThreshold - 1) * ctx.intervalMs;
-  for (const t of h.transitions) {
-    const run = h.runs.find((r) => r.name === t.run);
-    if (!run) continue;
-    const from = windowOf(run, ctx, h);
-    const healthy = observersSeeing(h, ctx, t.to, true, from, t.at, sampledFor(h, minUp, from, t.at));
-    if (healthy.length < quorum) {
-      return {
-        property: "targetHealthyByQuorum",
-        at: t.at,
-        message: `${t.run} made ${t.to} active with only [${healthy.join(", ")}] seeing it up; quorum is ${quorum}`,
-      };
+function targetQuorum(property: PropertyName, countTheDead: boolean): Check {
+  return (h, ctx) => {
+    const quorum = requiredQuorum(h.scenario.policy);
+    const minUp = (h.scenario.policy.successThreshold - 1) * ctx.intervalMs;
+    for (const t of h.transitions) {
+      const run = h.runs.find((r) => r.name === t.run);
+      if (!run) continue;
+      const healthy = witnesses(h, ctx, run, t.to, true, t.at, minUp, countTheDead);
+      if (healthy.length < quorum) {
+        return {
+          property,
+          at: t.at,
+          message: `${t.run} made ${t.to} active with only [${healthy.join(", ")}] seeing it up; quorum is ${quorum}`,
+        };
+      }
     }
-  }
-  return undefined;
-};
+    return undefined;
+  };
+}
+
+const dataLossNeedsQuorum = dataLossQuorum("dataLossNeedsQuorum", false);
+const targetHealthyByQuorum = targetQuorum("targetHealthyByQuorum", false);
+
+/**
+ * The same two, counting a dead controller by its last word: what the new logic keeps. Without it, a dead
+ * controller's last view, up to 150 s old, can make the quorum (a bug of the new core; known-bugs-system.ts).
+ */
+const dataLossNeedsQuorumCountingTheDead = dataLossQuorum("dataLossNeedsQuorumCountingTheDead", true);
+const targetHealthyByQuorumCountingTheDead = targetQuorum("targetHealthyByQuorumCountingTheDead", true);
 
 /** The regions whose role state is writable just after `at`. */
 function writableAt(h: History, at: number): string[] {
@@ -233,7 +279,7 @@ const neverTwoWriters: Check = (h, ctx) => {
   const graceMs = h.scenario.timing.cacheMs + 2 * ctx.intervalMs;
   const excused = (region: string, at: number): boolean => {
     if (activeAt(h, at) === region) return false;
-    const lost = [...h.transitions].reverse().find((t) => t.at <= at && t.to !== region);
+    const lost = lastAt(h.transitions, at, (t) => t.to !== region);
     const controller = controllerUpAt(h, region, at);
     if (!controller.up) return true;
     return at < Math.max(lost?.at ?? 0, controller.since) + graceMs;
@@ -265,9 +311,9 @@ const neverTwoWriters: Check = (h, ctx) => {
 const roleStateFollowsPlan: Check = (h) => {
   for (const c of h.roleChanges) {
     if (!c.writable) continue;
-    const epoch = [...h.transitions].reverse().find((t) => t.at <= c.at);
+    const epoch = lastAt(h.transitions, c.at);
     const active = epoch?.to ?? h.scenario.policy.regions.find((r) => r.role === "primary")?.name;
-    const writer = [...h.writer].reverse().find((w) => w.at <= c.at)?.region;
+    const writer = lastAt(h.writer, c.at)?.region;
     const run = epoch ? h.runs.find((r) => r.name === epoch.run) : undefined;
     const unfinished = run && (run.finishedAt === undefined || run.finishedAt > c.at) && c.run !== run.name;
     const why =
@@ -403,8 +449,17 @@ const failsOverWhenAllObserversAgree: Check = (h, ctx) => {
 };
 
 function activeAt(h: History, at: number): string {
-  const last = [...h.transitions].reverse().find((t) => t.at <= at);
+  const last = lastAt(h.transitions, at);
   return last?.to ?? h.scenario.policy.regions.find((r) => r.role === "primary")?.name ?? "";
+}
+
+/** The last entry of a time-ordered list at or before `at` (matching `where`, if given). */
+function lastAt<T extends { at: number }>(list: readonly T[], at: number, where?: (t: T) => boolean): T | undefined {
+  for (let i = list.length - 1; i >= 0; i--) {
+    const t = list[i];
+    if (t && t.at <= at && (where === undefined || where(t))) return t;
+  }
+  return undefined;
 }
 
 function transitionPenalty(h: History): (at: number) => boolean {
@@ -433,6 +488,10 @@ function silentHealthy(property: PropertyName, whileAllUp: boolean): Check {
         if (sample) latest.set(sample.region, sample.report);
       }
       if (at < needMs) continue;
+      const down = p.regions.filter((r) =>
+        observers.every((o) => throughout(lineOf(ctx.views, o, r.name), false, at - needMs, at)),
+      );
+      if (down.length === 0) continue;
       // A controller that (re)started inside the window has not taken a threshold's worth of samples yet, and its view
       // (its own, or published to its peers) still rests on what it saw before: it is no witness either way.
       const restarted = h.liveness.some((l) => l.at > at - needMs && l.at <= at);
@@ -441,9 +500,8 @@ function silentHealthy(property: PropertyName, whileAllUp: boolean): Check {
       if (someDown) continue;
       for (const [region, report] of latest) {
         if (report.configError !== undefined || !controllerUpAt(h, region, at).up || restarted) continue;
-        for (const r of p.regions) {
-          if (report.health[r.name] !== "Healthy") continue;
-          if (observers.every((o) => throughout(lineOf(ctx.views, o, r.name), false, at - needMs, at))) {
+        for (const r of down) {
+          if (report.health[r.name] === "Healthy") {
             return {
               property,
               at,
@@ -554,8 +612,8 @@ const strayRunsAreReported: Check = (h, ctx) => {
 const writableOnlyAfterItsRun: Check = (h) => {
   for (const c of h.roleChanges) {
     if (!c.writable) continue;
-    const epoch = [...h.transitions].reverse().find((t) => t.at <= c.at && t.to === c.region);
-    const writer = [...h.writer].reverse().find((w) => w.at <= c.at)?.region;
+    const epoch = lastAt(h.transitions, c.at, (t) => t.to === c.region);
+    const writer = lastAt(h.writer, c.at)?.region;
     const run = epoch ? h.runs.find((r) => r.name === epoch.run) : undefined;
     const unfinished = run && (run.finishedAt === undefined || run.finishedAt > c.at) && c.run !== run.name;
     const why =
@@ -582,7 +640,9 @@ export const properties: Record<PropertyName, Check> = {
   suppressionIsReported,
   noMoveOverARunningMove,
   dataLossNeedsQuorum,
+  dataLossNeedsQuorumCountingTheDead,
   targetHealthyByQuorum,
+  targetHealthyByQuorumCountingTheDead,
   neverTwoWriters,
   roleStateFollowsPlan,
   writableOnlyAfterItsRun,
