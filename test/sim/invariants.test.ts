@@ -1,13 +1,13 @@
 /**
- * The full invariant suite. Today's logic fails it (known-bugs.test.ts shows how); when the new core's adapter
- * exists, replace the expectation below with `assertInvariants(newLogic, { numRuns: 5000 })`, which throws with the
- * shrunk scenario's timeline on the first violation.
+ * The full invariant suite against the new logic, two regions (three in invariants-3-regions.test.ts): every property
+ * it keeps (known-bugs-system.ts names the few it breaks, and asserts that it still does). A violation throws with the
+ * shrunk scenario's timeline.
  */
-import { expect, it } from "vitest";
-import { todayLogic } from "./controller-logic.js";
-import { checkInvariants } from "./invariants.js";
+import { it } from "vitest";
+import { systemLogic } from "./controller-logic-system.js";
+import { assertInvariants } from "./invariants.js";
+import { systemHolds } from "./known-bugs-system.js";
 
-it("today's logic fails the full suite for 2 and 3 regions (flips to assertInvariants with the new logic)", () => {
-  const results = checkInvariants(todayLogic, { numRuns: 200 });
-  for (const r of results) expect(r.details.failed, `${r.regions} regions`).toBe(true);
+it("new logic: the system's invariants hold (2 regions)", () => {
+  assertInvariants(systemLogic, { properties: systemHolds, numRuns: 3000, regionCounts: [2], seed: 9 });
 }, 120_000);

@@ -17,6 +17,8 @@ export interface CheckOptions {
   numRuns?: number;
   seed?: number;
   regionCounts?: readonly (2 | 3)[];
+  /** What else the generated scenarios vary (crashes, lengths, …); default: scenarioArb's own. */
+  scenarios?: Omit<PolicyOptions, "regions">;
 }
 
 export interface CheckResult {
@@ -62,7 +64,7 @@ export function checkScenarios(
 export function checkInvariants(logic: AnyLogic, options: CheckOptions = {}): CheckResult[] {
   const names = options.properties ?? allProperties;
   return (options.regionCounts ?? [2, 3]).map((regions, i) => {
-    const policy: PolicyOptions = { regions };
+    const policy: PolicyOptions = { ...options.scenarios, regions };
     const params = { numRuns: options.numRuns ?? 1000, seed: (options.seed ?? 9) + i };
     return { regions, ...checkScenarios(logic, scenarioArb(policy), names, params) };
   });

@@ -125,6 +125,9 @@ export type TrafficOutcome =
 
 export type PromotionOutcome = { type: "call"; mode: "switchover" | "failover" } | { type: "refuse"; reason: string };
 
+/** A step of the plan after the traffic step, as the world asks a logic to guard it. */
+export type GuardedStep = "promote" | "wait" | "approval" | "unfreeze";
+
 export interface ControllerLogic<S> {
   readonly name: string;
   /** The record that exists before the scenario starts: `active` at the first epoch. */
@@ -137,6 +140,17 @@ export interface ControllerLogic<S> {
   traffic(input: StepInput<S>): TrafficOutcome;
   /** The promotion step (auroraGlobal, mode Auto). */
   promotion(input: StepInput<S>): PromotionOutcome;
+  /**
+   * Optional: asked before every step after the traffic step (on a fresh read of the record, before `promotion` for
+   * the promotion step); a reason fails the run there. Without it every such step acts (today's plan engine).
+   */
+  stepGuard?(input: StepInput<S>, step: GuardedStep): string | undefined;
+  /**
+   * Optional: at a run's end (either phase), the record value the run's controller swaps in (same epoch, its
+   * bookkeeping, e.g. "the move is over"), or undefined for none. Route53 applies it only if the record is unchanged
+   * since `input.record` was read. Without it a run's end writes nothing.
+   */
+  runFinished?(input: StepInput<S>): string | undefined;
 }
 
 /** The type-erased form the world and the tests pass around. */

@@ -78,15 +78,29 @@ export function isUp(line: ViewLine, t: number): boolean {
 }
 
 /**
- * Whether the line holds `up` without a break for at least `minMs` somewhere inside [from, to]; with minMs 0 an
- * instant is enough, `to` included (a sample taken at the very moment a view changes sees the new state).
+ * Whether a sampler of the line saw it hold `up` for at least `minMs` somewhere inside [from, to]; with minMs 0 an
+ * instant is enough, `to` included (a sample taken at the very moment a view changes sees the new state). An
+ * interruption shorter than `bridgeMs` (one sampling interval) may fall between two samples, so it does not break the
+ * stretch.
  */
-export function heldWithin(line: ViewLine, up: boolean, from: number, to: number, minMs: number): boolean {
+export function heldWithin(
+  line: ViewLine,
+  up: boolean,
+  from: number,
+  to: number,
+  minMs: number,
+  bridgeMs: number,
+): boolean {
   const boundaries = [from, ...line.flips.filter((f) => f > from && f <= to), to];
+  let start: number | undefined;
+  let end = from;
   for (let i = 0; i + 1 < boundaries.length; i++) {
     const a = boundaries[i] ?? from;
     const b = boundaries[i + 1] ?? to;
-    if (b >= a && isUp(line, a) === up && b - a >= minMs) return true;
+    if (b < a || isUp(line, a) !== up) continue;
+    if (start === undefined || a - end >= bridgeMs) start = a;
+    end = b;
+    if (end - start >= minMs) return true;
   }
   return false;
 }

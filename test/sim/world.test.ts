@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { cleanOutageArb } from "./arbitraries.js";
 import { todayLogic } from "./controller-logic.js";
+import { systemLogic } from "./controller-logic-system.js";
 import type { ControllerLogic } from "./logic.js";
 import { firstViolation } from "./properties.js";
 import { formatTimeline } from "./timeline.js";
@@ -58,5 +59,15 @@ describe("the simulated world", () => {
       history.transitions.map((t) => `${t.from}→${t.to}`),
       formatTimeline(history),
     ).toEqual(["a→b"]);
+  });
+
+  it("with the new logic too, and records the run's end in the fencing record", () => {
+    const long = { ...scenario, durationMs: scenario.durationMs + 120_000 };
+    const history = simulate(systemLogic, { ...long, policy: { ...scenario.policy, failback: "Manual" } });
+    expect(
+      history.transitions.map((t) => `${t.from}→${t.to}`),
+      formatTimeline(history),
+    ).toEqual(["a→b"]);
+    expect(history.timeline.map((e) => e.what)).toContainEqual(expect.stringMatching(/move is over \(epoch 2\)/));
   });
 });

@@ -44,6 +44,7 @@ type Event =
   | { type: "restart"; region: string; id: number }
   | { type: "advance"; run: SimRun; token: number }
   | { type: "cas"; run: SimRun; read: string | undefined; next: string }
+  | { type: "bookkeeping"; run: SimRun; read: string | undefined; next: string }
   | { type: "promoted"; run: SimRun }
   | { type: "stray" };
 
@@ -128,6 +129,27 @@ export function simulate(logic: AnyLogic, scenario: Scenario): History {
     run.finishedAt = at;
     run.outcome = outcome;
     log(at, `run/${run.name}`, `${phase}: ${outcome}`);
+    // The run's end, written into the record by its own controller (a compare-and-swap like any other).
+    if (run.stray || !logic.runFinished) return;
+    const next = logic.runFinished({
+      policy,
+      run: viewOf(run),
+      record,
+      stored: controller(run.cluster).stored,
+      now: abs(at),
+    });
+    if (next !== undefined) queue.push(at + timing.casLatencyMs, { type: "bookkeeping", run, read: record, next });
+  };
+
+  const applyBookkeeping = (run: SimRun, read: string | undefined, next: string, at: number) => {
+    if (record !== read) return log(at, "route53", `end of run ${run.name} not recorded: the record moved on`);
+    const before = record === undefined ? undefined : logic.parseRecord(record);
+    const after = logic.parseRecord(next);
+    record = next;
+    if (!after || after.epoch !== before?.epoch || after.active !== before.active) {
+      return anomaly({ at, actor: `run/${run.name}`, what: `its end rewrote the record to ${next}` });
+    }
+    log(at, "route53", `fencing record: run ${run.name}'s move is over (epoch ${after.epoch})`);
   };
 
   const nextStep = (run: SimRun, at: number, delay: number) => {
@@ -167,7 +189,13 @@ export function simulate(logic: AnyLogic, scenario: Scenario): History {
     if (at < run.dueAt) return schedule(run, run.dueAt);
     const actor = `run/${run.name}`;
     const input = () => ({ policy, run: viewOf(run), record, stored: exec.stored, now: abs(at) });
-    switch (run.steps[run.step]) {
+    const step = run.steps[run.step];
+    // The steps after the swap act only while the record holds the run's epoch (the logic's guard, if it has one).
+    if ((step === "promote" && !run.promotion) || step === "wait" || step === "approval" || step === "unfreeze") {
+      const refusal = logic.stepGuard?.(input(), step);
+      if (refusal !== undefined) return finish(run, at, "Failed", `${step} step refused: ${refusal}`);
+    }
+    switch (step) {
       case "freeze":
         // Best effort through the peer kubeconfig: only when the source's cluster can be reached.
         if (exec.sees.get(run.from) && isUp(exec.sees.get(run.from) ?? { flips: [] }, at)) {
@@ -273,7 +301,12 @@ export function simulate(logic: AnyLogic, scenario: Scenario): History {
     }
     if (!c.cache || at - c.cache.at >= timing.cacheMs) c.cache = { value: record, at };
     for (const r of regions) {
-      if (r === c.region || !isUp(c.sees.get(r) ?? noLine, at)) continue;
+      if (r === c.region) continue;
+      // A peer this controller cannot reach is absent (ReconcileInput.peers): its last read is not kept.
+      if (!isUp(c.sees.get(r) ?? noLine, at)) {
+        c.peers.delete(r);
+        continue;
+      }
       const seen = c.peers.get(r);
       if (!seen || abs(at) - seen.readAt >= timing.peerLagMs) {
         c.peers.set(r, { region: r, stored: controller(r).stored, readAt: abs(at) });
@@ -365,6 +398,9 @@ export function simulate(logic: AnyLogic, scenario: Scenario): History {
         break;
       case "cas":
         applyCas(event.run, event.read, event.next, at);
+        break;
+      case "bookkeeping":
+        applyBookkeeping(event.run, event.read, event.next, at);
         break;
       case "promoted":
         if (event.run.promotion) event.run.promotion.done = true;
