@@ -22,12 +22,12 @@ export function fencePorts(
 ): FencePorts {
   const cache = new Map<string, { at: number; read: Promise<FencingRecord | undefined> }>();
   return {
-    read(policy) {
+    read(policy, { fresh = false } = {}) {
       const fencing = policy.spec.fencing?.route53;
       if (!fencing) return Promise.resolve(undefined);
       const key = `${fencing.hostedZoneId}/${fencing.recordName}`;
       const hit = cache.get(key);
-      if (hit && now() - hit.at < cacheMs) return hit.read;
+      if (hit && !fresh && now() - hit.at < cacheMs) return hit.read;
       const where = {
         hostedZoneId: fencing.hostedZoneId,
         recordName: fencing.recordName,

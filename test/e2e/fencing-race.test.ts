@@ -30,6 +30,7 @@ import { Controllers } from "../env/controllers.js";
 import {
   checkoutPlan,
   fenceName,
+  publishReplicationLag,
   recordName,
   seedCheckoutAws,
   setIdentifiersFor,
@@ -173,6 +174,10 @@ describe("two controllers race to fail over", () => {
     }
     expect(await runsIn("eu-west-1")).toEqual([]);
     expect(await runsIn("ap-south-1")).toEqual([]);
+
+    // The replication lag each candidate's Aurora member reports: within the policy's RPO objective, so a failover
+    // with data loss may go ahead (invariant 7) — whichever candidate wins.
+    for (const region of candidates) await publishReplicationLag(env.aws, region, 800);
 
     // When: us-east-1's endpoint fails, as both candidates see it.
     endpoints["us-east-1"].status = 503;

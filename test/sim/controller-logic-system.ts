@@ -121,6 +121,7 @@ function roleState(
   local: string,
   previous: SystemStatus | undefined,
   record: FencingRecord | undefined,
+  fresh: FencingRecord | undefined,
   runs: readonly RunView[],
 ): { role?: "active" | "fenced"; appliedEpoch?: number } {
   const verdict = selfFence(local, previous?.epoch, record);
@@ -131,6 +132,8 @@ function roleState(
   if (previous?.activeRoleStateEpoch === record.epoch) return {};
   const winner = record.run === undefined ? undefined : runs.find((r) => r.name === record.run);
   if (winner !== undefined && winner.phase !== "Succeeded") return {};
+  // The shell confirms on a fresh read before making the region writable (self-fencing.ts stillActive).
+  if (fresh?.active !== local || fresh.epoch !== record.epoch) return {};
   return { role: "active", appliedEpoch: record.epoch };
 }
 
@@ -195,7 +198,7 @@ export const systemLogic: ControllerLogic<SystemStatus> = {
 
   parseRecord: (value) => parse(value),
 
-  reconcile({ policy, localRegion, now, stored, samples, record: value, runs, peers }) {
+  reconcile({ policy, localRegion, now, stored, samples, record: value, freshRecord, runs, peers }) {
     const { policy: resolvedPolicy, names, configError } = specOf(policy);
     const record = parse(value);
     const primary = policy.regions.find((r) => r.role === "primary")?.name ?? policy.regions[0]?.name ?? "";
@@ -237,7 +240,8 @@ export const systemLogic: ControllerLogic<SystemStatus> = {
       health[r.name] = r.health;
       suppressed ||= r.suppressed;
     }
-    const { role, appliedEpoch } = roleState(localRegion, stored, record, runs);
+    const fresh = freshRecord === undefined ? undefined : parse(freshRecord);
+    const { role, appliedEpoch } = roleState(localRegion, stored, record, fresh, runs);
     const activeRoleStateEpoch = appliedEpoch ?? stored?.activeRoleStateEpoch;
     const next: SystemStatus = {
       state,

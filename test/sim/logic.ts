@@ -78,6 +78,8 @@ export interface ReconcileInput<S> {
   samples: readonly SimSample[];
   /** The fencing record value as read through the controller's cache (seconds stale at most); undefined: none. */
   record: string | undefined;
+  /** The record as it is now: what a fresh (uncached) read returns, for the decisions that must not rest on a cache. */
+  freshRecord: string | undefined;
   /** This cluster's runs of the policy. */
   runs: readonly RunView[];
   /** Peers' statuses, as last read (only from peers this controller can reach). */

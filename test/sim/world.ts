@@ -319,6 +319,7 @@ export function simulate(logic: AnyLogic, scenario: Scenario): History {
       stored: c.stored,
       samples,
       record: c.cache.value,
+      freshRecord: record,
       runs: runs.length === 0 ? noRuns : runs.filter((run) => run.cluster === c.region).map(viewOf),
       peers: [...c.peers.values()],
     }) as ReconcileOutput<unknown>;

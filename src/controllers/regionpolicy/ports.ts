@@ -30,8 +30,11 @@ export interface SwitchyardStore {
 
 /** The policy's fencing record and this cluster's role state (self-fencing.ts uses them; Route53 holds the record). */
 export interface FencePorts {
-  /** The policy's fencing record; undefined when it does not exist. Throws when it cannot be read. */
-  read(policy: RegionPolicy): Promise<FencingRecord | undefined>;
+  /**
+   * The policy's fencing record; undefined when it does not exist. Throws when it cannot be read. Reads may be served
+   * from a cache a few seconds old; `fresh` asks Route53 itself.
+   */
+  read(policy: RegionPolicy, options?: { fresh?: boolean }): Promise<FencingRecord | undefined>;
   /** Brings this cluster's flags and replica counts to `state`; returns what it changed. */
   applyRoleState(namespace: string, state: FailoverPlanSpecRoleStateActive): Promise<string[]>;
 }

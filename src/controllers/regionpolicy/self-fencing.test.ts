@@ -4,7 +4,7 @@
  * succeeded (or when no run of the epoch is here at all), and only once per epoch.
  */
 import { describe, expect, it } from "vitest";
-import { selfFence } from "../../core/plan/fencing.js";
+import { selfFence, type FencingRecord } from "../../core/plan/fencing.js";
 import type { FailoverPlanSpecRoleStateActive } from "../../crds/generated/failoverplans.js";
 import type { FailoverRun } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../../crds/generated/regionpolicies.js";
@@ -48,7 +48,8 @@ function fenceAt(active: string, epoch: number, byRun?: string): FenceView {
   return { activeRegion: active, epoch, record, verdict: selfFence(LOCAL, undefined, record) };
 }
 
-async function keep(p: RegionPolicy, fence: FenceView, runs: FailoverRun[]) {
+/** `current`: what a fresh read of the record finds, when it differs from the (cached) one the reconcile holds. */
+async function keep(p: RegionPolicy, fence: FenceView, runs: FailoverRun[], current?: FencingRecord) {
   const applied: string[] = [];
   const epoch = await keepRoleState({
     policy: p,
@@ -57,7 +58,7 @@ async function keep(p: RegionPolicy, fence: FenceView, runs: FailoverRun[]) {
     runs,
     roleState,
     ports: {
-      read: () => Promise.resolve(undefined),
+      read: () => Promise.resolve(current ?? fence.record),
       applyRoleState: (_ns: string, state: FailoverPlanSpecRoleStateActive) => {
         applied.push(state.flags?.[0]?.value === "true" ? "fenced" : "active");
         return Promise.resolve(["app-flags.read_only"]);
@@ -89,6 +90,12 @@ describe("keepRoleState", () => {
     const first = await keep(policy(2), fenceAt(LOCAL, 4, "mover"), runs);
     expect(first).toEqual({ epoch: 4, applied: ["active"] });
     expect(await keep(policy(4), fenceAt(LOCAL, 4, "mover"), runs)).toEqual({ epoch: 4, applied: [] });
+  });
+
+  it("does not apply it on a cached record the next move has already replaced", async () => {
+    const runs = [run("mover", "Succeeded", 4)];
+    const moved = { active: "us-east-1", epoch: 5, run: "back" };
+    expect(await keep(policy(2), fenceAt(LOCAL, 4, "mover"), runs, moved)).toEqual({ epoch: 2, applied: [] });
   });
 
   it("applies it when this cluster holds no run of the epoch (a seeded record, a restart long after, a pruned run)", async () => {

@@ -73,6 +73,15 @@ function activeWithheld(fence: FenceView, runs: readonly FailoverRun[], localReg
   return undefined;
 }
 
+async function stillActive({ policy, fence, localRegion, ports }: RoleStateInput): Promise<boolean> {
+  try {
+    const record = await ports.read(policy, { fresh: true });
+    return record?.active === localRegion && record.epoch === fence.epoch;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Keeps this cluster's role state and returns the epoch at which roleState.active now stands applied (for
  * status.activeRoleStateEpoch). The fenced state is kept at every reconcile where the record names another region
@@ -94,6 +103,9 @@ export async function keepRoleState(input: RoleStateInput): Promise<number | und
     if (applied === fence.epoch) return applied;
     const withheld = activeWithheld(fence, input.runs, input.localRegion);
     if (withheld !== undefined) return applied;
+    // The decision to make this region writable rests on the record itself, not on a cached copy: the next move may
+    // already have frozen the region again (found by test/sim).
+    if (!(await stillActive(input))) return applied;
   }
   const wanted = input.roleState?.[verdict.role];
   const done = verdict.role === "active" ? fence.epoch : applied;

@@ -29,7 +29,7 @@ describe("the fencing record's transition history", () => {
   it("is written after the run and read back, old records without it still parse", () => {
     const record = move(seed, "eu-west-1", T0 + 1234, "checkout-failover-eu-west-1-x");
     expect(formatFencingValue(record)).toBe(
-      `"switchyard active=eu-west-1 epoch=1 run=checkout-failover-eu-west-1-x since=${(T0 + 1000) / SEC} by=auto pen=1000 busy=${(T0 + 1000) / SEC + 1801}"`,
+      `"switchyard active=eu-west-1 epoch=1 run=checkout-failover-eu-west-1-x since=${(T0 + 2000) / SEC} by=auto pen=1000 busy=${(T0 + 2000) / SEC + 1801}"`,
     );
     expect(parseFencingValue(formatFencingValue(record))).toEqual({ ok: true, record });
     expect(parseFencingValue('"switchyard active=eu-west-1 epoch=8"')).toEqual({
@@ -63,6 +63,26 @@ describe("the fencing record's transition history", () => {
 });
 
 describe("systemDampening and automaticMoveRefusal", () => {
+  it("counts hold-down from the swap rounded up, never a moment short", () => {
+    const record = recordRunFinished(move(seed, "eu-west-1", T0 + 100), `run-${T0 + 100}`);
+    expect(record?.history?.since).toBe(T0 + 1000);
+    const refusal = automaticMoveRefusal({ record, holdDownSeconds: 10, penalty: cfg, now: T0 + 10_100, run: "next" });
+    expect(refusal?.reason).toBe("HoldDown");
+  });
+
+  it("refuses a move to the region that is already active under another run (a decision on a stale record)", () => {
+    const record = recordRunFinished(move(seed, "eu-west-1", T0), `run-${T0}`);
+    const refusal = automaticMoveRefusal({
+      record,
+      to: "eu-west-1",
+      holdDownSeconds: 0,
+      penalty: cfg,
+      now: T0 + 60_000,
+      run: "late",
+    });
+    expect(refusal?.reason).toBe("TargetAlreadyActive");
+  });
+
   it("holds the next automatic move back for holdDownSeconds after any controller's move", () => {
     const record = recordRunFinished(move(seed, "eu-west-1", T0), `run-${T0}`);
     const refusal = (at: number) =>

@@ -61,7 +61,8 @@ export interface Transition {
  * record's own `since`, so the result does not depend on which controller computes it.
  */
 export function recordTransition(current: FencingRecord | undefined, t: Transition, cfg: PenaltyConfig): FencingRecord {
-  const at = wholeSecond(t.now);
+  // Rounded up: hold-down counted from a `since` rounded down would end up to a second early (found by test/sim).
+  const at = Math.ceil(t.now / 1000) * 1000;
   const previous = current?.history ? penaltyState(current.history) : { value: 0, updatedAt: at };
   const penalty = recordFlap(previous, cfg, at);
   const history: TransitionHistory = {
@@ -86,7 +87,7 @@ export function recordRunFinished(current: FencingRecord | undefined, run: strin
   return { ...current, history };
 }
 
-export type MoveRefusalReason = "HoldDown" | "FlapSuppressed" | "MoveInProgress";
+export type MoveRefusalReason = "HoldDown" | "FlapSuppressed" | "MoveInProgress" | "TargetAlreadyActive";
 
 export interface MoveRefusal {
   reason: MoveRefusalReason;
@@ -97,6 +98,8 @@ export interface MoveRefusal {
 
 export interface AutomaticMoveInput {
   record: FencingRecord | undefined;
+  /** The region the move would make active. */
+  to?: string;
   holdDownSeconds: number;
   penalty: PenaltyConfig;
   now: number;
@@ -112,6 +115,14 @@ export interface AutomaticMoveInput {
 export function automaticMoveRefusal(input: AutomaticMoveInput): MoveRefusal | undefined {
   const { record, now } = input;
   if (record === undefined || (input.run !== undefined && record.run === input.run)) return undefined;
+  if (input.to !== undefined && record.active === input.to) {
+    // Decided on a cached record from before another run made this region active: the move is already made, and
+    // taking a new epoch for it would promote again and count a flap for nothing (found by test/sim).
+    return {
+      reason: "TargetAlreadyActive",
+      message: `${record.active} is already active at epoch ${record.epoch}${record.run ? ` (run ${record.run})` : ""}`,
+    };
+  }
   const d = systemDampening(record, input.penalty, now);
   if (d.moveInProgress !== undefined) {
     return {

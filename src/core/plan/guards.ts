@@ -190,6 +190,7 @@ const dampeningReasons: Record<MoveRefusalReason, GuardReason> = {
   HoldDown: GuardReason.HoldDownNotElapsed,
   FlapSuppressed: GuardReason.FlapSuppressed,
   MoveInProgress: GuardReason.MoveInProgress,
+  TargetAlreadyActive: GuardReason.TargetAlreadyActive,
 };
 
 /**
@@ -198,9 +199,9 @@ const dampeningReasons: Record<MoveRefusalReason, GuardReason> = {
  * a person's run may skip hold-down (it is still recorded in the same history). This run's own epoch (a resume) is
  * never held against it.
  */
-export const boundedFlapping: Guard = ({ step, fencingRecord, dryRun, automatic }) => {
+export const boundedFlapping: Guard = ({ step, binding, fencingRecord, dryRun, automatic }) => {
   if (!movesTraffic(step) || dryRun === true || automatic === undefined) return undefined;
-  const refusal = automaticMoveRefusal({ record: fencingRecord, ...automatic });
+  const refusal = automaticMoveRefusal({ record: fencingRecord, to: binding.to, ...automatic });
   if (refusal === undefined) return undefined;
   return {
     reason: dampeningReasons[refusal.reason],

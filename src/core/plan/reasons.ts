@@ -63,6 +63,11 @@ export const GuardReason = {
   FlapSuppressed: "FlapSuppressed",
   /** An automatic run's traffic step found another run's move still in progress in the fencing record (invariant 5). */
   MoveInProgress: "MoveInProgress",
+  /**
+   * An automatic run's traffic step found its target already active under another run: it was decided on a stale
+   * record, and the move it wanted is already made (invariant 5).
+   */
+  TargetAlreadyActive: "TargetAlreadyActive",
   /** A promotion with data loss found the replication lag measured just before it beyond objectives.rpoSeconds (invariant 7). */
   RpoExceeded: "RpoExceeded",
   /** A promotion with data loss could not measure the replication lag, so it cannot be shown within the RPO (invariant 7). */

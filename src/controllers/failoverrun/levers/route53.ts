@@ -152,6 +152,7 @@ const atSwap = new Set<string>([
   GuardReason.HoldDownNotElapsed,
   GuardReason.FlapSuppressed,
   GuardReason.MoveInProgress,
+  GuardReason.TargetAlreadyActive,
 ]);
 
 function describe(change: Change): Json {
