@@ -69,6 +69,11 @@ function regionPolicyController({ clients, config, metrics, log, isLeader }: Con
     localRegion: config.region,
     kubeConfigFor: (region, namespace) => clients.peers.kubeConfigFor(region, namespace),
     onChange: (namespace, name) => work.queue.add(`${namespace}/${name}`),
+    lease: {
+      namespace: config.leaseNamespace,
+      name: config.leaseName,
+      durationSeconds: config.leaseDurationSeconds,
+    },
     log,
   });
   const controller = new RegionPolicyController({

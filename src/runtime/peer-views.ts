@@ -3,8 +3,11 @@
  * cluster's RegionPolicy status (status.view); this reads them through the peer kubeconfig the policy already names,
  * with one watch of RegionPolicies per (peer region, namespace) — never a GET per policy per sample, so peers stay off
  * the decision's hot path (a reconcile reads a cache). A peer that cannot be reached simply has no fresh view: absent,
- * not failing.
+ * not failing. A view counts only while the controller that published it is alive — its leader Lease renewed within
+ * the lease duration — because a controller that died leaves its last view behind, unchanged, for as long as nobody
+ * writes the status again (found by test/sim: a dead controller's last word outvoted the living).
  */
+import type { V1Lease } from "@kubernetes/client-node";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { ObserverView } from "../core/health/region-health.js";
 import { group, plurals, version } from "../crds/definitions.js";
@@ -17,8 +20,16 @@ const recheckMs = 30_000;
 
 interface PeerWatch {
   informer: Informer<RegionPolicy>;
+  lease: Informer<V1Lease>;
   kubeConfig: KubeConfig;
   checkedAt: number;
+}
+
+/** The peers' leader Lease: the same namespace and name as this controller's (one chart, one configuration). */
+export interface PeerLease {
+  namespace: string;
+  name: string;
+  durationSeconds: number;
 }
 
 export interface PeerViewsOptions {
@@ -27,6 +38,7 @@ export interface PeerViewsOptions {
   kubeConfigFor: (region: string, namespace: string) => Promise<KubeConfig>;
   /** A peer's policy changed: wake this cluster's policy of the same name. */
   onChange: (namespace: string, name: string) => void;
+  lease: PeerLease;
   log: Logger;
   now?: () => number;
 }
@@ -66,7 +78,8 @@ export class PeerViews {
     for (const region of policy.spec.regions) {
       if (region.name === this.options.localRegion || !region.cluster?.kubeconfigSecretRef) continue;
       const watch = this.ensure(region.name, namespace);
-      const peer = watch?.informer.get(`${namespace}/${policy.metadata.name}`);
+      if (watch === undefined || !this.alive(watch)) continue;
+      const peer = watch.informer.get(`${namespace}/${policy.metadata.name}`);
       const view = peer && publishedView(peer);
       // Only the peer's own observer counts: what it says of others' views is not its to say.
       if (view && view.observer === `controller/${region.name}`) views.push(view);
@@ -77,7 +90,15 @@ export class PeerViews {
   async stop(): Promise<void> {
     const watches = [...this.watches.values()];
     this.watches.clear();
-    await Promise.all(watches.map((w) => w.informer.stop()));
+    await Promise.all(watches.flatMap((w) => [w.informer.stop(), w.lease.stop()]));
+  }
+
+  /** The peer's leader renewed its Lease within the lease duration (and a little for the watch to deliver it). */
+  private alive(watch: PeerWatch): boolean {
+    const { namespace, name, durationSeconds } = this.options.lease;
+    const renewed = watch.lease.get(`${namespace}/${name}`)?.spec?.renewTime;
+    const at = renewed === undefined ? Number.NaN : new Date(renewed).getTime();
+    return Number.isFinite(at) && this.now() - at <= (durationSeconds + 5) * 1000;
   }
 
   private ensure(region: string, namespace: string): PeerWatch | undefined {
@@ -107,9 +128,17 @@ export class PeerViews {
       });
       const wake = (p: RegionPolicy) => this.options.onChange(namespace, p.metadata.name ?? "");
       informer.addHandlers({ add: wake, update: (_old, p) => wake(p), delete: wake });
+      const { lease: where } = this.options;
+      const lease = new Informer<V1Lease>({
+        kubeConfig,
+        resource: { group: "coordination.k8s.io", version: "v1", plural: "leases", namespace: where.namespace },
+        fieldSelector: `metadata.name=${where.name}`,
+        logger: this.options.log.child({ peer: region, lease: where.name }),
+      });
       informer.start();
-      this.watches.set(key, { informer, kubeConfig, checkedAt: this.now() });
-      if (current) await current.informer.stop();
+      lease.start();
+      this.watches.set(key, { informer, lease, kubeConfig, checkedAt: this.now() });
+      if (current) await Promise.all([current.informer.stop(), current.lease.stop()]);
     } catch (error) {
       this.options.log.debug({ err: error, peer: region, namespace }, "cannot watch the peer's policies yet");
     }

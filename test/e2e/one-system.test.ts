@@ -55,7 +55,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** Both regions' controllers, as observers name them. */
 const bothControllers = ["controller/eu-west-1", "controller/us-east-1"];
 /** What an automatic run's traffic step refuses with at the compare-and-swap (journaled, permanent). */
-const refusedAtSwap = ["HoldDownNotElapsed", "FlapSuppressed", "MoveInProgress"];
+const refusedAtSwap = ["HoldDownNotElapsed", "FlapSuppressed", "MoveInProgress", "TargetAlreadyActive"];
 
 let dir: string;
 let controllers: Controllers | undefined;

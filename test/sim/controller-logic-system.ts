@@ -208,8 +208,8 @@ export const systemLogic: ControllerLogic<SystemStatus> = {
     const peerViews: ObserverView[] = [];
     for (const peer of peers) {
       const view = peer.stored?.view;
-      // Only the peer's own observer counts (peer-views.ts).
-      if (view && view.observer === `controller/${peer.region}`) peerViews.push(view);
+      // Only the peer's own observer counts, and only while it lives (its Lease renewed: peer-views.ts).
+      if (peer.alive && view && view.observer === `controller/${peer.region}`) peerViews.push(view);
     }
     const stray: string[] = [];
     let running: false | string = false;

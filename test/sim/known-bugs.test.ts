@@ -1,7 +1,6 @@
 /**
- * Issue 9's bugs. The new logic breaks none of them: each family is checked against the property it broke (in its
- * holding form where the new logic has a narrower bug of its own, see known-bugs-system.ts) and every other property
- * the new logic keeps. Today's adapter, now running on the changed core, still breaks those marked stillBreaksToday;
+ * Issue 9's bugs. The new logic breaks none of them: each family is checked against the property it broke and every
+ * other property. Today's adapter, now running on the changed core, still breaks those marked stillBreaksToday;
  * the others the changed core mended by itself (quorum 2 by default, verdicts by quorum), so they are not asserted.
  * SIM_TIMELINE=1 prints each shrunk counterexample as a timeline.
  */
@@ -10,13 +9,13 @@ import { todayLogic } from "./controller-logic.js";
 import { systemLogic } from "./controller-logic-system.js";
 import { checkScenarios } from "./invariants.js";
 import { knownBugs } from "./known-bugs.js";
-import { heldForm, systemHolds } from "./known-bugs-system.js";
+import { allProperties } from "./properties.js";
 
 describe("the new logic breaks none of issue 9's bugs", () => {
   for (const known of knownBugs) {
-    const property = heldForm(known.property) ?? known.property;
+    const property = known.property;
     it(`${property}: ${known.bug}`, () => {
-      const names = [property, ...systemHolds.filter((p) => p !== property)];
+      const names = [property, ...allProperties.filter((p) => p !== property)];
       const { details, failure } = checkScenarios(systemLogic, known.scenarios, names, { numRuns: 150, seed: 9 });
       expect(details.failed, failure ? `${failure.violation.property}\n${failure.timeline}` : "").toBe(false);
     }, 60_000);

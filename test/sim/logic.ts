@@ -66,6 +66,8 @@ export interface PeerRead<S> {
   /** The peer's stored state as of readAt; undefined before the first read or when never written. */
   stored: S | undefined;
   readAt: number;
+  /** The peer's leader Lease was renewed lately: its process runs (or died less than a lease duration ago). */
+  alive: boolean;
 }
 
 export interface ReconcileInput<S> {

@@ -85,8 +85,8 @@ function holdDownApart(property: PropertyName, toleranceMs: number): Check {
 const holdDownAcrossControllers = holdDownApart("holdDownAcrossControllers", 0);
 
 /**
- * The same bound to the second: the fencing record stores `since` in whole seconds, rounded down, so the guard at the
- * compare-and-swap lets a transition come up to a second early (a bug of the new core; known-bugs-system.ts).
+ * The same bound to the second: the fencing record stores `since` in whole seconds. Rounded down, it let the guard at
+ * the compare-and-swap pass a transition up to a second early (found here; the core now rounds up).
  */
 const holdDownToTheSecond = holdDownApart("holdDownToTheSecond", 1000);
 
@@ -247,8 +247,8 @@ const dataLossNeedsQuorum = dataLossQuorum("dataLossNeedsQuorum", false);
 const targetHealthyByQuorum = targetQuorum("targetHealthyByQuorum", false);
 
 /**
- * The same two, counting a dead controller by its last word: what the new logic keeps. Without it, a dead
- * controller's last view, up to 150 s old, can make the quorum (a bug of the new core; known-bugs-system.ts).
+ * The same two, counting a dead controller by its last word. A dead controller's last view, up to 150 s old, used to
+ * make the quorum (found here; a view now counts only while its controller's Lease is renewed).
  */
 const dataLossNeedsQuorumCountingTheDead = dataLossQuorum("dataLossNeedsQuorumCountingTheDead", true);
 const targetHealthyByQuorumCountingTheDead = targetQuorum("targetHealthyByQuorumCountingTheDead", true);
@@ -518,9 +518,9 @@ function silentHealthy(property: PropertyName, whileAllUp: boolean): Check {
 const noSilentHealthy = silentHealthy("noSilentHealthy", false);
 
 /**
- * The same while every controller is up: a dead controller's last published view counts for its peers until it is
- * peerViewMaxAgeMs (150 s) old, and two dead peers can outvote the one live observer (a bug of the new core;
- * known-bugs-system.ts).
+ * The same while every controller is up. A dead controller's last published view used to count for its peers until
+ * it was peerViewMaxAgeMs (150 s) old, so two dead peers could outvote the one live observer (found here; fixed by
+ * the Lease check in peer-views.ts).
  */
 const noSilentHealthyWhileAllUp = silentHealthy("noSilentHealthyWhileAllUp", true);
 
@@ -607,7 +607,8 @@ const strayRunsAreReported: Check = (h, ctx) => {
 /**
  * Invariant 2, the winner's side alone: a region is made writable only once the run that won the latest epoch naming
  * it has finished (or by that run's own step), with the database writer there. Unlike roleStateFollowsPlan, this
- * forgives a region made writable on a record that has just moved on (see known-bugs-system.ts).
+ * forgives a region made writable on a record that has just moved on (which the fresh read before the active role
+ * state now prevents; roleStateFollowsPlan checks that).
  */
 const writableOnlyAfterItsRun: Check = (h) => {
   for (const c of h.roleChanges) {

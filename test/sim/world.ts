@@ -14,6 +14,9 @@ import { buildViews, isUp, lineOf, type ViewLine } from "./views.js";
 /** The scenario's start as wall-clock time: the logic sees epoch milliseconds, as the real shell does. */
 export const EPOCH_BASE = Date.UTC(2026, 0, 5, 12, 0, 0);
 
+/** How long a dead controller's leader Lease still looks renewed: the tests' lease (3 s) and the margin (1 s). */
+const leaseMs = 4000;
+
 interface SimRun extends RunRecord {
   steps: StepName[];
   step: number;
@@ -29,6 +32,8 @@ interface Controller {
   /** Bumped on every crash, so reconciles scheduled by a dead process are dropped. */
   generation: number;
   downBy?: number;
+  /** When the process last died: its Lease stays fresh for a lease duration after. */
+  downAt?: number;
   stored: unknown;
   cache?: { value: string | undefined; at: number };
   peers: Map<string, PeerRead<unknown>>;
@@ -308,8 +313,12 @@ export function simulate(logic: AnyLogic, scenario: Scenario): History {
         continue;
       }
       const seen = c.peers.get(r);
+      const peer = controller(r);
+      const alive = peer.up || at - (peer.downAt ?? -Infinity) <= leaseMs;
       if (!seen || abs(at) - seen.readAt >= timing.peerLagMs) {
-        c.peers.set(r, { region: r, stored: controller(r).stored, readAt: abs(at) });
+        c.peers.set(r, { region: r, stored: peer.stored, readAt: abs(at), alive });
+      } else if (seen.alive !== alive) {
+        c.peers.set(r, { ...seen, alive });
       }
     }
     const out = logic.reconcile({
@@ -371,6 +380,7 @@ export function simulate(logic: AnyLogic, scenario: Scenario): History {
         if (!c.up) break;
         c.up = false;
         c.downBy = event.id;
+        c.downAt = at;
         c.generation++;
         delete c.cache;
         c.peers.clear();
