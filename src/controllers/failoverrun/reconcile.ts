@@ -108,17 +108,19 @@ export async function reconcileFailoverRun(key: string, deps: RunDeps): Promise<
       return { requeueAfterMs: Math.max(250, outcome.untilMs - now) };
     }
     if (outcome.kind === "finish" && action.type === "finish") {
+      // Before the end is written, so a finished run means a finished move for every controller (and a crash in
+      // between only clears it again, a no-op).
+      if (run.status?.epoch !== undefined && deps.moveFinished) {
+        await deps.moveFinished(current, run).catch((error: unknown) => {
+          log.warn({ err: error }, "could not mark the move finished in the fencing record; its deadline ends it");
+        });
+      }
       await persist(
         finalStatus({ ...run, status: { ...run.status, journal } }, action.phase, action.reason, action.message, now),
       );
       const type = action.phase === "Succeeded" ? "Normal" : "Warning";
       deps.events.event(refOf(run), type, action.reason, action.message);
       log.info({ phase: action.phase, reason: action.reason }, action.message);
-      if (run.status?.epoch !== undefined && deps.moveFinished) {
-        await deps.moveFinished(current, run).catch((error: unknown) => {
-          log.warn({ err: error }, "could not mark the move finished in the fencing record; its deadline ends it");
-        });
-      }
       await pruneHistory(namespace, plan, deps, log);
       return {};
     }
