@@ -18,7 +18,8 @@
  *   epoch, only where the record names this region and the run that won the epoch (record.run) has Succeeded in this
  *   cluster, or no such run exists here (a seeded record, a restart long after, a pruned run).
  *
- * With controller-logic.ts, this is the only simulation module importing the core or the shell.
+ * With controller-logic.ts and their shared core-fixtures.ts, the only simulation modules importing the core or the
+ * shell.
  */
 import { recordRunFinished, recordTransition, systemDampening } from "../../src/core/dampening/transition-log.js";
 import type { Evaluation, EvaluationState, ObservedSample } from "../../src/core/evaluate.js";
@@ -27,12 +28,13 @@ import { unreachableQuorum } from "../../src/core/health/quorum.js";
 import type { ObserverView } from "../../src/core/health/region-health.js";
 import type { Health } from "../../src/core/health/signal-health.js";
 import { dataLossRefusal } from "../../src/core/plan/data-loss.js";
-import { formatFencingValue, parseFencingValue, selfFence, type FencingRecord } from "../../src/core/plan/fencing.js";
+import { formatFencingValue, selfFence, type FencingRecord } from "../../src/core/plan/fencing.js";
 import { guardStep } from "../../src/core/plan/guards.js";
-import { planDefaults, type AuroraGlobalStep, type Route53Step } from "../../src/core/plan/steps.js";
+import { planDefaults } from "../../src/core/plan/steps.js";
 import { resolvePolicy, type ResolvedPolicy } from "../../src/core/policy.js";
 import { stateFromStatus, statusFromEvaluation } from "../../src/controllers/regionpolicy/status.js";
-import type { RegionPolicy, RegionPolicySpec } from "../../src/crds/generated/regionpolicies.js";
+import type { RegionPolicySpec } from "../../src/crds/generated/regionpolicies.js";
+import { automatic, auroraStep, parseRecord as parse, policyObject, route53Step, specFor } from "./core-fixtures.js";
 import type { ControllerLogic, RunView, SimPolicy, StepInput } from "./logic.js";
 
 /** What this logic keeps in its own cluster's RegionPolicy status (peers read `view`). */
@@ -67,24 +69,7 @@ const resolved = new WeakMap<SimPolicy, Resolved>();
 function specOf(policy: SimPolicy): Resolved {
   const hit = resolved.get(policy);
   if (hit) return hit;
-  const spec: RegionPolicySpec = {
-    regions: policy.regions.map((r) => ({ name: r.name, role: r.role })),
-    signals: policy.regions.flatMap((r) => [
-      { name: "http", region: r.name, intervalSeconds: policy.intervalSeconds, http: { url: `https://${r.name}/` } },
-      ...(policy.route53Signals
-        ? [{ name: "route53", region: r.name, route53HealthCheck: { healthCheckId: `hc-${r.name}` } }]
-        : []),
-    ]),
-    regionUnhealthyWhen: { failingSignals: 1, ...(policy.quorum !== undefined ? { quorum: policy.quorum } : {}) },
-    dampening: {
-      failureThreshold: policy.failureThreshold,
-      successThreshold: policy.successThreshold,
-      holdDownSeconds: policy.holdDownSeconds,
-      flapPenalty: { ...policy.flapPenalty },
-    },
-    automation: { mode: "Automatic", failback: policy.failback, failoverPlanRef: { name: "plan" } },
-    fencing: { route53: { hostedZoneId: "Z1", recordName: "_switchyard.example.com" } },
-  };
+  const spec = specFor(policy);
   const resolvedPolicy = resolvePolicy(spec);
   const problem = unreachableQuorum(resolvedPolicy);
   const entry: Resolved = {
@@ -95,18 +80,6 @@ function specOf(policy: SimPolicy): Resolved {
   };
   resolved.set(policy, entry);
   return entry;
-}
-
-const parsedValues = new Map<string, FencingRecord | undefined>();
-
-function parse(value: string | undefined): FencingRecord | undefined {
-  if (value === undefined) return undefined;
-  if (parsedValues.has(value)) return parsedValues.get(value);
-  if (parsedValues.size > 10_000) parsedValues.clear();
-  const parsed = parseFencingValue(value);
-  const record = parsed.ok ? parsed.record : undefined;
-  parsedValues.set(value, record);
-  return record;
 }
 
 /** A run of this cluster that its controller will never execute: not towards this region, or towards no region. */
@@ -137,51 +110,6 @@ function roleState(
   return { role: "active", appliedEpoch: record.epoch };
 }
 
-function route53Step(run: RunView): Route53Step {
-  return {
-    kind: "route53",
-    name: "shift-traffic",
-    bestEffort: false,
-    timeoutSeconds: 300,
-    retries: { limit: 0, backoffSeconds: 1 },
-    onRollback: "Restore",
-    route53: {
-      hostedZoneId: "Z1",
-      recordName: "app.example.com",
-      type: "CNAME",
-      setIdentifiers: { [run.from]: run.from, [run.to]: run.to },
-      weights: { [run.to]: 100, [run.from]: 0 },
-    },
-  };
-}
-
-function auroraStep(run: RunView, policy: SimPolicy): AuroraGlobalStep {
-  return {
-    kind: "auroraGlobal",
-    name: "promote-db",
-    bestEffort: false,
-    timeoutSeconds: 900,
-    retries: { limit: 0, backoffSeconds: 1 },
-    onRollback: "None",
-    auroraGlobal: {
-      globalClusterIdentifier: "global",
-      members: Object.fromEntries(policy.regions.map((r) => [r.name, `arn:${r.name}`])),
-      mode: "Auto",
-      dataLossGate: "Enforce",
-      target: run.to,
-      source: run.from,
-    },
-  };
-}
-
-/** Every run the simulation's controllers create is automatic; a person's run would be "Manual" and "manual". */
-const automatic = { trigger: "Automatic" } as const;
-
-function policyObject(spec: RegionPolicySpec): RegionPolicy {
-  return { apiVersion: "switchyard.dev/v1alpha1", kind: "RegionPolicy", metadata: { name: "p", generation: 1 }, spec };
-}
-
-/** The steps after the swap act only under the epoch the run won, while the fresh record still holds it. */
 function epochLost(run: RunView, record: FencingRecord | undefined): string | undefined {
   if (run.epoch === undefined) return "the run has won no fencing epoch";
   if (record === undefined) return `the fencing record could not be read to confirm epoch ${run.epoch}`;

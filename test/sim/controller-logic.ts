@@ -1,24 +1,18 @@
 /**
  * Today's controller logic behind the simulation's contract: the real core (evaluatePolicy, selfFence, guardStep,
  * the fencing record's format) driven the way regionpolicy/reconcile.ts, self-fencing.ts and the route53 and
- * auroraGlobal levers drive it. This is the only simulation module that imports the core or the shell: when the core
- * changes, a new adapter beside this one is all the simulation needs.
+ * auroraGlobal levers drive it. Only the adapters (and core-fixtures.ts, what they build alike) import the core or
+ * the shell: when the core changes, a new adapter beside this one is all the simulation needs.
  */
 import type { Evaluation, EvaluationState, ObservedSample } from "../../src/core/evaluate.js";
 import { evaluatePolicy } from "../../src/core/evaluate.js";
 import type { Health } from "../../src/core/health/signal-health.js";
-import {
-  formatFencingValue,
-  nextFencingRecord,
-  parseFencingValue,
-  selfFence,
-  type FencingRecord,
-} from "../../src/core/plan/fencing.js";
+import { formatFencingValue, nextFencingRecord, selfFence, type FencingRecord } from "../../src/core/plan/fencing.js";
 import { guardStep } from "../../src/core/plan/guards.js";
-import type { AuroraGlobalStep, Route53Step } from "../../src/core/plan/steps.js";
 import { resolvePolicy, type ResolvedPolicy } from "../../src/core/policy.js";
 import { stateFromStatus, statusFromEvaluation } from "../../src/controllers/regionpolicy/status.js";
-import type { RegionPolicy, RegionPolicySpec } from "../../src/crds/generated/regionpolicies.js";
+import type { RegionPolicySpec } from "../../src/crds/generated/regionpolicies.js";
+import { automatic, auroraStep, parseRecord as parse, policyObject, route53Step, specFor } from "./core-fixtures.js";
 import type { ControllerLogic, RunView, SimPolicy, StepInput } from "./logic.js";
 
 /**
@@ -41,40 +35,10 @@ const resolved = new WeakMap<SimPolicy, { spec: RegionPolicySpec; policy: Resolv
 function specOf(policy: SimPolicy): { spec: RegionPolicySpec; policy: ResolvedPolicy } {
   const hit = resolved.get(policy);
   if (hit) return hit;
-  const spec: RegionPolicySpec = {
-    regions: policy.regions.map((r) => ({ name: r.name, role: r.role })),
-    signals: policy.regions.flatMap((r) => [
-      { name: "http", region: r.name, intervalSeconds: policy.intervalSeconds, http: { url: `https://${r.name}/` } },
-      ...(policy.route53Signals
-        ? [{ name: "route53", region: r.name, route53HealthCheck: { healthCheckId: `hc-${r.name}` } }]
-        : []),
-    ]),
-    regionUnhealthyWhen: { failingSignals: 1, ...(policy.quorum !== undefined ? { quorum: policy.quorum } : {}) },
-    dampening: {
-      failureThreshold: policy.failureThreshold,
-      successThreshold: policy.successThreshold,
-      holdDownSeconds: policy.holdDownSeconds,
-      flapPenalty: { ...policy.flapPenalty },
-    },
-    automation: { mode: "Automatic", failback: policy.failback, failoverPlanRef: { name: "plan" } },
-    fencing: { route53: { hostedZoneId: "Z1", recordName: "_switchyard.example.com" } },
-  };
+  const spec = specFor(policy);
   const entry = { spec, policy: resolvePolicy(spec) };
   resolved.set(policy, entry);
   return entry;
-}
-
-/** A scenario writes a handful of distinct values and reads them thousands of times. */
-const parsedValues = new Map<string, FencingRecord | undefined>();
-
-function parse(value: string | undefined): FencingRecord | undefined {
-  if (value === undefined) return undefined;
-  if (parsedValues.has(value)) return parsedValues.get(value);
-  if (parsedValues.size > 10_000) parsedValues.clear();
-  const parsed = parseFencingValue(value);
-  const record = parsed.ok ? parsed.record : undefined;
-  parsedValues.set(value, record);
-  return record;
 }
 
 /** runInProgress of reconcile.ts: a run of this cluster that has not finished (the sim's store is never behind). */
@@ -98,49 +62,6 @@ function roleState(
   const newlyActive = previous?.activeRegion !== local || previous.epoch !== record.epoch;
   if (verdict.role === "active" && !newlyActive) return undefined;
   return verdict.role;
-}
-
-function route53Step(run: RunView): Route53Step {
-  return {
-    kind: "route53",
-    name: "shift-traffic",
-    bestEffort: false,
-    timeoutSeconds: 300,
-    retries: { limit: 0, backoffSeconds: 1 },
-    onRollback: "Restore",
-    route53: {
-      hostedZoneId: "Z1",
-      recordName: "app.example.com",
-      type: "CNAME",
-      setIdentifiers: { [run.from]: run.from, [run.to]: run.to },
-      weights: { [run.to]: 100, [run.from]: 0 },
-    },
-  };
-}
-
-function auroraStep(run: RunView, policy: SimPolicy): AuroraGlobalStep {
-  return {
-    kind: "auroraGlobal",
-    name: "promote-db",
-    bestEffort: false,
-    timeoutSeconds: 900,
-    retries: { limit: 0, backoffSeconds: 1 },
-    onRollback: "None",
-    auroraGlobal: {
-      globalClusterIdentifier: "global",
-      members: Object.fromEntries(policy.regions.map((r) => [r.name, `arn:${r.name}`])),
-      mode: "Auto",
-      dataLossGate: "Enforce",
-      target: run.to,
-      source: run.from,
-    },
-  };
-}
-
-const automatic = { trigger: "Automatic" } as const;
-
-function policyObject(spec: RegionPolicySpec): RegionPolicy {
-  return { apiVersion: "switchyard.dev/v1alpha1", kind: "RegionPolicy", metadata: { name: "p", generation: 1 }, spec };
 }
 
 export const todayLogic: ControllerLogic<TodayStatus> = {
