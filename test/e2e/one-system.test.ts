@@ -639,6 +639,11 @@ describe("one system, not N controllers", () => {
       const status = (await story.policy(seenBy)).status;
       expect(status?.lastDecision).toMatchObject({ decision: "Stay", reason: "ActiveUnknown" });
       expect(status?.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
+      // Two controllers and no Route53 check: the loss of the other region, its controller with it, leaves one observer.
+      expect(status?.conditions?.find((c) => c.type === "RegionLossDetectable")).toMatchObject({
+        status: "False",
+        reason: "QuorumNeedsLostRegion",
+      });
     }
     await sleep(15_000);
     expect(await story.allRuns()).toEqual([]);

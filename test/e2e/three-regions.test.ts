@@ -187,6 +187,9 @@ async function givenCheckout(namespace: string, probes: Record<Region, Views>): 
       },
       120_000,
     );
+    // With three controllers, a quorum of two outlives the loss of any one region with its controller.
+    const detectable = (await story.policy(seenBy)).status?.conditions?.find((c) => c.type === "RegionLossDetectable");
+    expect(detectable?.status).toBe("True");
   }
   for (const fenced of ["eu-west-1", "ap-southeast-2"] as const) {
     await eventually(`${fenced} read-only by self-fencing`, async () =>

@@ -180,6 +180,30 @@ describe("reconcileRegionPolicy", () => {
     });
   });
 
+  it("warns once, with a condition and an Event, when a region's loss could not be judged by a quorum", async () => {
+    const policy = regionPolicy("checkout", (p) => {
+      p.spec.regionUnhealthyWhen = { quorum: 2 };
+      p.spec.regions[0]!.cluster = { kubeconfigSecretRef: { name: "peer-us-east-1" } };
+    });
+    const { tick, status, events } = setup("eu-west-1", policy);
+    await tick(true, 2);
+    await tick(true, 3);
+    expect(status()?.conditions?.find((c) => c.type === "RegionLossDetectable")).toMatchObject({
+      status: "False",
+      reason: "QuorumNeedsLostRegion",
+    });
+    expect(status()?.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
+    expect(events.filter((e) => e.reason === "QuorumNeedsLostRegion")).toHaveLength(1);
+    expect(events.find((e) => e.reason === "QuorumNeedsLostRegion")?.message).toMatch(/region us-east-1 is lost/);
+  });
+
+  it("finds a region's loss judgeable with a quorum of one", async () => {
+    const { tick, status, events } = setup("eu-west-1");
+    await tick(true, 2);
+    expect(status()?.conditions?.find((c) => c.type === "RegionLossDetectable")?.status).toBe("True");
+    expect(events.filter((e) => e.reason === "QuorumNeedsLostRegion")).toHaveLength(0);
+  });
+
   it("reports a missing plan as Ready=False with an Event, and creates no run", async () => {
     const { store, tick, status, events } = setup("eu-west-1");
     store.plans.clear();

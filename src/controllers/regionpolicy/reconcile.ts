@@ -4,7 +4,7 @@
  */
 import { systemDampening } from "../../core/dampening/transition-log.js";
 import { evaluatePolicy } from "../../core/evaluate.js";
-import { unreachableQuorum } from "../../core/health/quorum.js";
+import { regionLossUndetectable, unreachableQuorum } from "../../core/health/quorum.js";
 import { canonicalJson } from "../../core/merge-patch.js";
 import { resolvePolicy } from "../../core/policy.js";
 import { automaticRun, isFinalPhase } from "../../core/runs.js";
@@ -107,6 +107,7 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
   const decision = evaluation.decision;
   const quorum = unreachableQuorum(resolved, deps.localRegion);
   const notReady = planProblem(policy, deps) ?? (quorum && { reason: "QuorumUnreachable", message: quorum.message });
+  const regionLoss = regionLossUndetectable(resolved, deps.localRegion);
 
   // The target region's controller executes a move: the failing region's controller may be dead or cut off. The run
   // is created first, straight from the decision (its spec carries the decision's reason), and the policy's status
@@ -153,6 +154,7 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
     thresholds: resolved.dampening,
     ...(startedRun ? { startedRun } : {}),
     ...(notReady ? { notReady } : {}),
+    ...(regionLoss ? { regionLoss } : {}),
     ...(system?.suppressed
       ? {
           systemSuppression: {
@@ -190,6 +192,9 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
   }
   if (notReady && previous?.conditions?.find((c) => c.type === "Ready")?.reason !== notReady.reason) {
     deps.events.event(refOf(policy), "Warning", notReady.reason, notReady.message);
+  }
+  if (regionLoss && previous?.conditions?.find((c) => c.type === "RegionLossDetectable")?.status !== "False") {
+    deps.events.event(refOf(policy), "Warning", "QuorumNeedsLostRegion", regionLoss.message);
   }
   const wake = decision.until !== undefined ? Math.max(1000, decision.until - now) : maxRequeueMs;
   return { requeueAfterMs: Math.min(wake, maxRequeueMs) };

@@ -57,6 +57,8 @@ export interface StatusContext {
   fence?: { role: "active" | "fenced"; reason: string; message: string };
   /** Why the policy cannot act (plan missing, …); Ready=False with this reason. */
   notReady?: { reason: string; message: string };
+  /** Set when the loss of a whole region could not be judged by a quorum (RegionLossDetectable=False). */
+  regionLoss?: { message: string };
   /** the kill switch annotation is set */
   paused?: boolean;
   /** Flap suppression of the policy's own transitions, from the fencing record (every controller's moves). */
@@ -165,6 +167,9 @@ export function statusFromEvaluation(ctx: StatusContext): RegionPolicyStatus {
   } else {
     set("Paused", "False", "NotPaused", "Automation follows spec.automation.mode");
   }
+
+  if (ctx.regionLoss) set("RegionLossDetectable", "False", "QuorumNeedsLostRegion", ctx.regionLoss.message);
+  else set("RegionLossDetectable", "True", "QuorumSurvivesRegionLoss", "A quorum of observers outlives any one region");
 
   if (ctx.fence) {
     set("Fenced", ctx.fence.role === "fenced" ? "True" : "False", ctx.fence.reason, ctx.fence.message);

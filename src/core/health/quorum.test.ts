@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ResolvedPolicy } from "../policy.js";
-import { possibleObservers, unreachableQuorum } from "./quorum.js";
+import { possibleObservers, regionLossUndetectable, unreachableQuorum } from "./quorum.js";
 
 function policy(quorum: number, signals: ResolvedPolicy["signals"], regions = ["use1", "euw1"]): ResolvedPolicy {
   return {
@@ -75,5 +75,58 @@ describe("unreachableQuorum", () => {
       expect(found?.field).toBe("spec.regionUnhealthyWhen.quorum");
       expect(found?.message).toMatch(problem);
     }
+  });
+});
+
+describe("regionLossUndetectable", () => {
+  it.each([
+    {
+      case: "two regions, quorum 2, controllers only",
+      quorum: 2,
+      signals: [http("use1"), http("euw1")],
+      regions: 2,
+      lost: "use1",
+    },
+    {
+      case: "two regions, quorum 2, Route53 checks each region",
+      quorum: 2,
+      signals: [http("use1"), r53("use1"), http("euw1"), r53("euw1")],
+      regions: 2,
+      lost: undefined,
+    },
+    {
+      case: "two regions, Route53 checks only the primary",
+      quorum: 2,
+      signals: [http("use1"), r53("use1"), http("euw1")],
+      regions: 2,
+      lost: "euw1",
+    },
+    {
+      case: "three regions, quorum 2, controllers only",
+      quorum: 2,
+      signals: [http("use1"), http("euw1"), http("aps1")],
+      regions: 3,
+      lost: undefined,
+    },
+    { case: "two regions, quorum 1", quorum: 1, signals: [http("use1"), http("euw1")], regions: 2, lost: undefined },
+  ])("$case", ({ quorum, signals, regions, lost }) => {
+    const found = regionLossUndetectable(policy(quorum, signals, ["use1", "euw1", "aps1"].slice(0, regions)));
+    expect(found?.region).toBe(lost);
+    if (lost) expect(found?.message).toMatch(/route53HealthCheck/);
+  });
+
+  it("for one controller, judges the loss of the other regions only", () => {
+    const p = policy(2, [http("use1"), http("euw1")]);
+    const peers = { ...p, regions: p.regions.map((r) => ({ ...r, peer: true })) };
+    expect(regionLossUndetectable(peers, "euw1")?.region).toBe("use1");
+    expect(regionLossUndetectable(peers, "use1")?.region).toBe("euw1");
+    const one = policy(1, [http("use1"), http("euw1")]);
+    expect(regionLossUndetectable(one, "euw1")).toBeUndefined();
+  });
+
+  it("leaves a quorum no observer can reach to unreachableQuorum", () => {
+    const p = policy(3, [http("use1"), http("euw1")]);
+    expect(unreachableQuorum(p)).toBeDefined();
+    expect(regionLossUndetectable(p)).toBeUndefined();
   });
 });

@@ -48,3 +48,37 @@ export function unreachableQuorum(policy: ResolvedPolicy, localRegion?: string):
   }
   return undefined;
 }
+
+export interface RegionLossRisk {
+  /** The region whose loss could not be judged. */
+  region: string;
+  message: string;
+}
+
+/**
+ * Whether the loss of a whole region, its own controller with it, can still be judged by a quorum (invariant 3 read
+ * the other way): a dead region's controller publishes nothing, so it is absent, not failing. With two regions, two
+ * controllers and a quorum of two, the survivor's word alone is no quorum and the dead region stays Unknown — the
+ * safe answer (one observer never moves the writer), but one the policy's owner must know about before the day. For
+ * one controller (`localRegion`), the regions it would have to judge after their loss are the others: its own loss is
+ * for the other regions' controllers to judge, and they report it in their clusters.
+ */
+export function regionLossUndetectable(policy: ResolvedPolicy, localRegion?: string): RegionLossRisk | undefined {
+  const quorum = Math.max(1, policy.regionUnhealthyWhen.quorum);
+  for (const region of policy.regions) {
+    if (region.name === localRegion) continue;
+    const observers = possibleObservers(policy, region.name, localRegion);
+    if (observers.length < quorum) continue; // unreachable altogether: unreachableQuorum reports it
+    const survivors = observers.filter((o) => o !== `controller/${region.name}`);
+    if (survivors.length >= quorum) continue;
+    return {
+      region: region.name,
+      message:
+        `If region ${region.name} is lost with its controller, ${survivors.length === 0 ? "no observer" : survivors.join(", ")} ` +
+        `remain${survivors.length === 1 ? "s" : ""} to judge it, fewer than spec.regionUnhealthyWhen.quorum (${quorum}): it ` +
+        `would stay Unknown and never fail over automatically. Add a route53HealthCheck signal for ${region.name} ` +
+        `(Route53's checkers observe from outside), or a region whose controller observes it.`,
+    };
+  }
+  return undefined;
+}

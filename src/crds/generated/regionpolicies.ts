@@ -189,7 +189,7 @@ export interface RegionPolicySpecRegionUnhealthyWhen {
    */
   failingSignals?: number;
   /**
-   * How many distinct observers must agree, both to condemn a region and to find it Healthy (default 2). Each region's controller is one observer of every region (for the signals that are not Route53 health checks) and Route53's checkers are one more. The default means no single observer's word moves the writer; a quorum more observers than can exist makes the policy Ready=False (QuorumUnreachable).
+   * How many distinct observers must agree, both to condemn a region and to find it Healthy (default 2). Each region's controller is one observer of every region (for the signals that are not Route53 health checks) and Route53's checkers are one more. The default means no single observer's word moves the writer; a quorum more observers than can exist makes the policy Ready=False (QuorumUnreachable). A lost region's controller is lost with it: with two regions and no route53HealthCheck signal, the survivor alone is no quorum of two and the lost region stays Unknown (no automatic failover); the policy then shows RegionLossDetectable=False.
    */
   quorum?: number;
 }
