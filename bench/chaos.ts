@@ -5,7 +5,8 @@
  *     can see a region failing while the other sees it fine (and both can flap independently);
  *   - SIGKILL of either controller at any moment, restarted a few seconds later;
  *   - kube-apiserver restarts (a region's control plane away for a few seconds);
- *   - Route53 throttling injected at the emulator (a burst of `Throttling` answers).
+ *   - Route53 throttling injected at the emulator (a burst of `Throttling` answers);
+ *   - Route53 latency injected at the emulator (the next few calls answered normally, up to three seconds late).
  * Throughout, the bench samples the fencing record and both regions' read-only flags, and at the end it checks the
  * system's invariants from what it saw and from the emulator's call log:
  *   transitions_within_holddown  two automatic transitions (by the record's own `since`) closer than holdDownSeconds;
@@ -13,7 +14,6 @@
  *                                convergence allows (the record cache, two reconciles), while both controllers run;
  *   violations                   the two above, plus an epoch that went down, and promotion calls without an epoch of
  *                                their own (two promotions for one epoch would be a second writer in the database).
- * Route53 latency is not injected: the emulator has no knob for it.
  *   npx tsx bench/chaos.ts [--campaigns N] [--seconds S] [--seed N]
  */
 import { mkdtemp } from "node:fs/promises";
@@ -198,8 +198,12 @@ async function fault(
     await planes[region].stopApiserver();
     await sleep(1000 + rand() * 4000);
     await planes[region].startApiserver();
-  } else {
+  } else if (roll < 0.93) {
     await control.injectFault({ service: "route53", code: "Throttling", count: 1 + Math.floor(rand() * 6) });
+  } else {
+    // A slow Route53: the next calls (a compare-and-swap among them, maybe) answer up to three seconds late.
+    const delaySeconds = 0.5 + rand() * 2.5;
+    await control.injectFault({ service: "route53", code: "Latency", count: 1 + Math.floor(rand() * 8), delaySeconds });
   }
 }
 

@@ -90,7 +90,14 @@ export class EmulatorControl {
     return this.send("POST", `route53/health-checks/${healthCheckId}`, { healthyCheckers });
   }
 
-  injectFault(fault: { service: "route53" | "rds"; action?: string; code?: string; count: number }): Promise<unknown> {
+  /** The next `count` calls answer `code` (Throttling by default), or with code "Latency" come `delaySeconds` late. */
+  injectFault(fault: {
+    service: "route53" | "rds";
+    action?: string;
+    code?: string;
+    count: number;
+    delaySeconds?: number;
+  }): Promise<unknown> {
     return this.send("POST", "faults", fault);
   }
 

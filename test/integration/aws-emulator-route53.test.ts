@@ -9,6 +9,7 @@ import {
   CreateHostedZoneCommand,
   GetChangeCommand,
   GetHealthCheckStatusCommand,
+  GetHostedZoneCommand,
   ListResourceRecordSetsCommand,
   waitUntilResourceRecordSetsChanged,
   type Change,
@@ -232,5 +233,28 @@ describe("Route53 in the emulator", () => {
     await expect(retrying.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }))).resolves.toBeDefined();
     const served = (await control.calls()).slice(before).filter((c) => c.action === "ListResourceRecordSets");
     expect(served).toHaveLength(3);
+  });
+
+  it("answers a call held by injected latency normally, and serves other calls meanwhile", async () => {
+    await control.injectFault({
+      service: "route53",
+      action: "ListResourceRecordSets",
+      code: "Latency",
+      count: 1,
+      delaySeconds: 3,
+    });
+    const finished: string[] = [];
+    const slow = route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId })).then((listed) => {
+      finished.push("slow");
+      return listed;
+    });
+    // Once the slow call has reached the emulator (it is in the call log), a second one goes past it.
+    for (let i = 0; i < 100 && !(await control.calls()).some((c) => c.action === "ListResourceRecordSets"); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await route53.send(new GetHostedZoneCommand({ Id: zoneId }));
+    finished.push("fast");
+    expect((await slow).ResourceRecordSets?.length).toBeGreaterThan(0);
+    expect(finished).toEqual(["fast", "slow"]);
   });
 });

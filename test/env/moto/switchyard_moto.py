@@ -22,7 +22,8 @@ Test endpoints under /_switchyard/ (JSON bodies):
                                             "replicaPromotionSeconds": 1.0}
 - POST /_switchyard/route53/health-checks/ID {"healthyCheckers": 0..8} or {"healthy": true|false}
 - POST /_switchyard/faults                  {"service": "route53", "action": "ChangeResourceRecordSets" | "*",
-                                            "code": "Throttling", "count": N}  (answers the next N calls with it)
+                                            "code": "Throttling", "count": N}  (answers the next N calls with it;
+                                            "code": "Latency", "delaySeconds": S answers them normally, S late)
 - GET  /_switchyard/calls                   every AWS call served: [{"service", "action", "time"}]
 - POST /_switchyard/reset                   clears this plugin's state and moto's
 """
@@ -106,8 +107,9 @@ class InvalidChangeBatch(ServiceException):
 class Fault:
     service: str
     action: str
-    code: str
+    code: str  # an AWS error code, or "Latency": the call is answered normally after delay_seconds
     remaining: int
+    delay_seconds: float = 0.0
 
 
 @dataclass
@@ -179,6 +181,10 @@ def call_action(self: BaseResponse) -> Any:
     with LOCK:
         STATE.calls.append({"service": self.service_name, "action": action, "time": now})
     fault = take_fault(self.service_name, action)
+    if fault is not None and fault.code == "Latency":
+        # moto's server is threaded: this call waits, the others are served meanwhile (as a slow AWS endpoint is).
+        time.sleep(fault.delay_seconds)
+        fault = None
     if fault is not None:
         status, headers, body = self.serialized(ActionResult(InjectedFault(fault.code)))
         headers, body = self._enrich_response(headers, body)
@@ -465,7 +471,13 @@ def handle_plugin_request(method: str, path: str, body: dict[str, Any]) -> tuple
             STATE.healthy_checkers[parts[2]] = max(0, min(healthy, len(HEALTH_CHECKER_REGIONS)))
             return 200, {"healthyCheckers": STATE.healthy_checkers[parts[2]]}
         if parts == ["faults"]:
-            fault = Fault(body["service"], body.get("action", "*"), body.get("code", "Throttling"), int(body["count"]))
+            fault = Fault(
+                body["service"],
+                body.get("action", "*"),
+                body.get("code", "Throttling"),
+                int(body["count"]),
+                float(body.get("delaySeconds", 0)),
+            )
             STATE.faults.append(fault)
             return 200, {"queued": fault.remaining}
     if parts == ["reset"]:
