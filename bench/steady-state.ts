@@ -1,8 +1,11 @@
 /**
  * The controller in steady state at scale: 1,000 RegionPolicies × 3 HTTP signals every 10 s against a local server,
- * one compiled controller process (as the image runs it) against a real kube-apiserver. Measures the process's
- * resident memory and CPU over a window once every policy is evaluated. Goal: ≤ 256 MiB and ≤ 0.5 core.
- *   npx tsx bench/steady-state.ts [--policies N] [--window-seconds S] [--heap-mib M]
+ * one compiled controller process (as the image runs it) against a real kube-apiserver, with the peer region's
+ * controller running too (its own cluster, the same 1,000 policies): each controller reads the other's published views
+ * through the peer kubeconfig Secret, and a region counts as evaluated only once both controllers' views of it are in
+ * (quorum 2). Measures the us-east-1 process's resident memory and CPU over a window once every policy is evaluated.
+ * Goal: ≤ 256 MiB and ≤ 0.5 core. `--no-peer` measures one controller alone (quorum 1), as before peer views.
+ *   npx tsx bench/steady-state.ts [--policies N] [--window-seconds S] [--heap-mib M] [--no-peer]
  */
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
@@ -27,6 +30,8 @@ const windowSeconds = flag("--window-seconds", 60);
  * with which V8 on a large machine lets garbage pile up far past what is live before collecting it.
  */
 const heapMiB = flag("--heap-mib", 128);
+const withPeer = !process.argv.includes("--no-peer");
+const regionNames = ["us-east-1", "eu-west-1"] as const;
 const root = join(import.meta.dirname, "..");
 const clockTicks = 100; // USER_HZ on Linux
 
@@ -36,57 +41,86 @@ const address = server.address();
 const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
 
 await promisify(execFile)("npx", ["tsc", "-p", join(root, "tsconfig.build.json")], { cwd: root });
-const env = await startEnvironment({ regionCount: 1 });
+const env = await startEnvironment({ regionCount: withPeer ? 2 : 1 });
+const controllers: ReturnType<typeof startProcess>[] = [];
 try {
-  const region = env.info.regions[0]!;
-  await installCrds(env.info, region.kubeconfig, join(root, "src", "crds"));
-  const manifest = Array.from({ length: policies }, (_, i) =>
-    stringify({
-      apiVersion: "switchyard.dev/v1alpha1",
-      kind: "RegionPolicy",
-      metadata: { name: `app-${i}`, namespace: "default" },
-      spec: {
-        regions: [
-          { name: "us-east-1", role: "primary" },
-          { name: "eu-west-1", role: "secondary" },
-        ],
-        signals: [
-          { name: "api", region: "us-east-1", intervalSeconds: 10, http: { url: `${url}/app-${i}/use1` } },
-          { name: "api", region: "eu-west-1", intervalSeconds: 10, http: { url: `${url}/app-${i}/euw1` } },
-          { name: "web", region: "us-east-1", intervalSeconds: 10, http: { url: `${url}/app-${i}/web` } },
-        ],
-        regionUnhealthyWhen: { quorum: 1 },
-        dampening: { successThreshold: 1 },
-        automation: { mode: "Paused" },
-      },
-    }),
-  ).join("---\n");
-  const applied = await kubectl(env.info, region.kubeconfig, ["apply", "-f", "-"], manifest);
-  if (applied.code !== 0) throw new Error(applied.stderr);
+  const homes = env.info.regions;
+  const policy = (i: number, peer: string | undefined) => ({
+    apiVersion: "switchyard.dev/v1alpha1",
+    kind: "RegionPolicy",
+    metadata: { name: `app-${i}`, namespace: "default" },
+    spec: {
+      regions: regionNames.map((name, r) => ({
+        name,
+        role: r === 0 ? "primary" : "secondary",
+        ...(name === peer ? { cluster: { kubeconfigSecretRef: { name: `peer-${peer}` } } } : {}),
+      })),
+      signals: [
+        { name: "api", region: "us-east-1", intervalSeconds: 10, http: { url: `${url}/app-${i}/use1` } },
+        { name: "api", region: "eu-west-1", intervalSeconds: 10, http: { url: `${url}/app-${i}/euw1` } },
+        { name: "web", region: "us-east-1", intervalSeconds: 10, http: { url: `${url}/app-${i}/web` } },
+      ],
+      regionUnhealthyWhen: { quorum: withPeer ? 2 : 1 },
+      dampening: { successThreshold: 1 },
+      automation: { mode: "Paused" },
+    },
+  });
+  for (const [h, home] of homes.entries()) {
+    const peer = withPeer ? homes[1 - h] : undefined;
+    await installCrds(env.info, home.kubeconfig, join(root, "src", "crds"));
+    const secret = peer && {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: `peer-${regionNames[1 - h]}`, namespace: "default" },
+      stringData: { kubeconfig: await readFile(peer.kubeconfig, "utf8") },
+    };
+    const objects = [
+      ...(secret ? [secret] : []),
+      ...Array.from({ length: policies }, (_, i) => policy(i, peer ? regionNames[1 - h] : undefined)),
+    ];
+    const applied = await kubectl(
+      env.info,
+      home.kubeconfig,
+      ["apply", "-f", "-"],
+      objects.map((o) => stringify(o)).join("---\n"),
+    );
+    if (applied.code !== 0) throw new Error(applied.stderr);
+  }
 
-  const port = await freePort();
-  const controller = startProcess(
-    "controller",
-    process.execPath,
-    [
-      ...(heapMiB > 0 ? [`--max-old-space-size=${heapMiB}`] : []),
-      join(root, "dist", "runtime", "main.js"),
-      ...["--region", "us-east-1", "--kubeconfig", region.kubeconfig, "--lease-namespace", "default"],
-      ...["--health-address", `127.0.0.1:${port}`, "--log-level", "warn"],
-    ],
-    join(env.info.dir, "controller.log"),
-  );
+  const ports: number[] = [];
+  for (const [h, home] of homes.entries()) {
+    const port = await freePort();
+    ports.push(port);
+    controllers.push(
+      startProcess(
+        `controller ${regionNames[h]}`,
+        process.execPath,
+        [
+          ...(heapMiB > 0 ? [`--max-old-space-size=${heapMiB}`] : []),
+          join(root, "dist", "runtime", "main.js"),
+          ...["--region", regionNames[h]!, "--kubeconfig", home.kubeconfig, "--lease-namespace", "default"],
+          ...["--health-address", `127.0.0.1:${port}`, "--log-level", "warn"],
+        ],
+        join(env.info.dir, `controller-${regionNames[h]}.log`),
+      ),
+    );
+  }
+  const [controller] = controllers as [ReturnType<typeof startProcess>];
+  const port = ports[0]!;
   const kc = new KubeConfig();
-  kc.loadFromFile(region.kubeconfig);
+  kc.loadFromFile(homes[0]!.kubeconfig);
   const api = kc.makeApiClient(CustomObjectsApi);
+  const observers = withPeer ? 2 : 1;
   const evaluated = async () => {
     const list = (await api.listNamespacedCustomObject({
       group: "switchyard.dev",
       version: "v1alpha1",
       namespace: "default",
       plural: "regionpolicies",
-    })) as { items: { status?: { regions?: { health?: string }[] } }[] };
-    return list.items.filter((p) => p.status?.regions?.every((r) => r.health === "Healthy")).length;
+    })) as { items: { status?: { regions?: { health?: string; healthyObservers?: string[] }[] } }[] };
+    return list.items.filter((p) =>
+      p.status?.regions?.every((r) => r.health === "Healthy" && (r.healthyObservers?.length ?? 0) >= observers),
+    ).length;
   };
   const warmupStarted = Date.now();
   while ((await evaluated()) < policies) {
@@ -111,6 +145,7 @@ try {
   const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(metrics)?.[1] ?? Number.NaN);
   const elapsed = (performance.now() - started) / 1000;
   report("steady_state_policies", policies, "policies");
+  report("steady_state_peer_views_read", withPeer ? policies : 0, "policies");
   report("steady_state_signals_per_second", (policies * 3) / 10, "samples/s");
   report("steady_state_rss_peak", peak, "MiB");
   report("steady_state_cpu", cores / clockTicks / elapsed, "cores");
@@ -118,8 +153,8 @@ try {
   report("steady_state_heap_total", gauge("switchyard_nodejs_heap_size_total_bytes") / 2 ** 20, "MiB");
   report("steady_state_external", gauge("switchyard_nodejs_external_memory_bytes") / 2 ** 20, "MiB");
   report("steady_state_warmup", (Date.now() - warmupStarted) / 1000 - elapsed, "s");
-  await controller.stop();
 } finally {
+  await Promise.all(controllers.map((c) => c.stop()));
   server.closeAllConnections();
   server.close();
   await env.stop();
