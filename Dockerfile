@@ -1,6 +1,6 @@
 # Switchyard controller image. Build: make image (or docker build -t switchyard:dev .)
-# A current Node.js LTS: AWS SDK releases from 2027 need Node.js >= 22.
-FROM node:22-bookworm-slim AS build
+# Node.js 24 LTS, as the tests run on (.node-version): AWS SDK releases from 2027 need Node.js >= 22.
+FROM node:24-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -8,7 +8,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
 
-FROM node:22-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /src/package.json ./

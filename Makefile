@@ -1,4 +1,8 @@
 # The two commands of the README, and the pieces they are made of.
+# Every recipe runs on the Node.js of .node-version (24 LTS): the machine's own when it is new enough, else the one
+# scripts/node.sh installs and caches.
+export PATH := $(shell bash scripts/node.sh):$(PATH)
+
 .PHONY: demo test bootstrap lint typecheck generate unit integration bench build image
 
 ## demo: start a local two-region environment and run Switchyard's demo against it

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything a fresh machine needs before the demo or the tests, and nothing twice: each step checks first.
-# Needs Node.js >= 20.19 with npm, Go, Python 3 with pip, openssl and prometheus (installed with apt-get when root).
+# Needs Node.js with npm (the Makefile puts the Node.js 24 of .node-version first on PATH, see scripts/node.sh), Go, Python 3 with pip, openssl and prometheus (installed with apt-get when root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '[bootstrap] %s\n' "$*" >&2; }
@@ -24,7 +24,7 @@ need prometheus prometheus
 PYTHON="${SWITCHYARD_PYTHON:-python3}"
 need "$PYTHON" python3
 
-node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<19)) { console.error("[bootstrap] Node.js >= 20.19 is required, found "+process.version); process.exit(1) }'
+node -e 'const [a]=process.versions.node.split(".").map(Number); if (a<22) { console.error("[bootstrap] Node.js >= 22 is required (24 recommended), found "+process.version+": run through make, which installs it"); process.exit(1) }'
 
 # npm dependencies, exactly as locked; again only when the lock file changed since the last install.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
