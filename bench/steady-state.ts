@@ -149,9 +149,9 @@ try {
   report("steady_state_signals_per_second", (policies * 3) / 10, "samples/s");
   report("steady_state_rss_peak", peak, "MiB");
   report("steady_state_cpu", cores / clockTicks / elapsed, "cores");
-  report("steady_state_heap_used", gauge("switchyard_nodejs_heap_size_used_bytes") / 2 ** 20, "MiB");
-  report("steady_state_heap_total", gauge("switchyard_nodejs_heap_size_total_bytes") / 2 ** 20, "MiB");
-  report("steady_state_external", gauge("switchyard_nodejs_external_memory_bytes") / 2 ** 20, "MiB");
+  report("steady_state_heap_used", gauge("nodejs_heap_size_used_bytes") / 2 ** 20, "MiB");
+  report("steady_state_heap_total", gauge("nodejs_heap_size_total_bytes") / 2 ** 20, "MiB");
+  report("steady_state_external", gauge("nodejs_external_memory_bytes") / 2 ** 20, "MiB");
   report("steady_state_warmup", (Date.now() - warmupStarted) / 1000 - elapsed, "s");
 } finally {
   await Promise.all(controllers.map((c) => c.stop()));

@@ -28,12 +28,14 @@ import type { Probes } from "../signals/probe.js";
 import { probePrometheus } from "../signals/prometheus-probe.js";
 import { route53HealthCheckProbe } from "../signals/route53-health-check-probe.js";
 import { workloadProbe } from "../signals/workload-probe.js";
+import { instrumentAws } from "./aws-metrics.js";
 import type { Config } from "./config.js";
 import { KubeEventRecorder } from "./events.js";
 import { fencePorts, moveFinishedPort } from "./fence-ports.js";
 import { Informer } from "./kube/informer.js";
 import { sleep, systemTimers } from "./kube/timers.js";
 import type { Logger } from "./logger.js";
+import type { Metrics } from "./metrics.js";
 import { PeerClusters } from "./peer-clusters.js";
 import { route53Quota } from "./route53-quota.js";
 import { KubeDrillStore, KubeSwitchyardStore } from "./switchyard-store.js";
@@ -82,7 +84,14 @@ export function clusterInformers(kc: KubeConfig, config: Config, log: Logger): I
   return { policies, plans, runs, schedules, all: [policies, plans, runs, schedules] };
 }
 
-export function connect(kc: KubeConfig, informers: Informers, config: Config, log: Logger, identity: string): Clients {
+export function connect(
+  kc: KubeConfig,
+  informers: Informers,
+  config: Config,
+  log: Logger,
+  identity: string,
+  metrics?: Metrics,
+): Clients {
   const { policies, plans, runs, schedules } = informers;
   const peers = new PeerClusters(kc, config.region, () => policies.list());
   const store = new KubeSwitchyardStore(kc.makeApiClient(CustomObjectsApi), { policies, plans, runs });
@@ -93,7 +102,7 @@ export function connect(kc: KubeConfig, informers: Informers, config: Config, lo
     { schedules },
   );
   const events = new KubeEventRecorder(kc.makeApiClient(CoreV1Api), "switchyard-controller", identity, log);
-  const aws = awsClients(config);
+  const aws = awsClients(config, metrics);
   return {
     informers,
     peers,
@@ -118,7 +127,7 @@ export function connect(kc: KubeConfig, informers: Informers, config: Config, lo
 
 type AwsClients = ReturnType<typeof awsClients>;
 
-function awsClients(config: Config) {
+function awsClients(config: Config, metrics: Metrics | undefined) {
   const endpoint = config.awsEndpoint ? { endpoint: config.awsEndpoint } : {};
   const route53 = new Route53Client({
     region: "us-east-1",
@@ -126,8 +135,11 @@ function awsClients(config: Config) {
     maxAttempts: 1,
     ...endpoint,
   });
-  const rds = perRegion((region) => new RDSClient({ region, ...endpoint }));
-  const cloudwatch = perRegion((region) => new CloudWatchClient({ region, ...endpoint }));
+  instrumentAws(route53, "route53", metrics);
+  const rds = perRegion((region) => instrumentAws(new RDSClient({ region, ...endpoint }), "rds", metrics));
+  const cloudwatch = perRegion((region) =>
+    instrumentAws(new CloudWatchClient({ region, ...endpoint }), "cloudwatch", metrics),
+  );
   // One quota for every Route53 call of this process (the account's limit is about five a second).
   const route53Options: BatchOptions = { acquire: route53Quota(), sleep: pause, pollIntervalMs: 2000 };
   return {

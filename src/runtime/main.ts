@@ -14,6 +14,7 @@ import { startHealthServer } from "./health-server.js";
 import { LeaderElector, defaultIdentity } from "./kube/leader-election.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics, type Metrics } from "./metrics.js";
+import { registerObjectMetrics } from "./object-metrics.js";
 
 export interface RunningController {
   stop(): Promise<void>;
@@ -32,8 +33,14 @@ export async function runController(config: Config, log: Logger): Promise<Runnin
 
   const identity = config.identity ?? defaultIdentity();
   const failpoint = failpoints(process.env[failpointsVariable], log);
-  const clients = connect(kc, informers, config, log, identity);
+  const clients = connect(kc, informers, config, log, identity, metrics);
   const elector = leaderElector({ kc, config, log, metrics, identity, clients, failpoint });
+  registerObjectMetrics(metrics.registry, {
+    policies: () => informers.policies.list(),
+    plans: () => informers.plans.list(),
+    runs: () => informers.runs.list(),
+    isLeader: () => elector.isLeader(),
+  });
   elector.start();
 
   return {

@@ -3,7 +3,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "switchyard_" });
+  // Unprefixed, as every Node.js exporter names them, so stock process and Node.js dashboards match.
+  collectDefaultMetrics({ register: registry });
   const registers = [registry];
   return {
     registry,
@@ -55,6 +56,19 @@ export function createMetrics() {
       name: "switchyard_drill_results_total",
       help: "Drills by result (Succeeded, Failed, Aborted) and due times skipped (result Skipped, with the reason)",
       labelNames: ["namespace", "schedule", "result", "reason"],
+      registers,
+    }),
+    awsRequests: new Counter({
+      name: "switchyard_aws_requests_total",
+      help: "AWS API calls by service, operation and outcome (ok, throttled, error)",
+      labelNames: ["service", "operation", "outcome"],
+      registers,
+    }),
+    awsRequestDuration: new Histogram({
+      name: "switchyard_aws_request_duration_seconds",
+      help: "How long AWS API calls took, the SDK's retries included",
+      labelNames: ["service", "operation"],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     }),
     flapPenalty: new Gauge({
