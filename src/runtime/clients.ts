@@ -34,6 +34,7 @@ import { fencePorts, moveFinishedPort } from "./fence-ports.js";
 import { Informer } from "./kube/informer.js";
 import { sleep, systemTimers } from "./kube/timers.js";
 import type { Logger } from "./logger.js";
+import { EksTokens } from "./eks-token.js";
 import { PeerClusters } from "./peer-clusters.js";
 import { route53Quota } from "./route53-quota.js";
 import { KubeDrillStore, KubeSwitchyardStore } from "./switchyard-store.js";
@@ -84,7 +85,16 @@ export function clusterInformers(kc: KubeConfig, config: Config, log: Logger): I
 
 export function connect(kc: KubeConfig, informers: Informers, config: Config, log: Logger, identity: string): Clients {
   const { policies, plans, runs, schedules } = informers;
-  const peers = new PeerClusters(kc, config.region, () => policies.list());
+  if (config.allowKubeconfigExec) {
+    log.warn("--allow-kubeconfig-exec: peer kubeconfig Secrets may run commands and read files as this controller");
+  }
+  const eksTokens = new EksTokens(config.awsEndpoint ? { endpoint: config.awsEndpoint } : {});
+  const peers = new PeerClusters(kc, config.region, () => policies.list(), {
+    allowKubeconfigExec: config.allowKubeconfigExec,
+    allowControllerAwsIdentity: config.allowControllerAwsIdentity,
+    eksTokens,
+    log: log.child({ component: "peer-clusters" }),
+  });
   const store = new KubeSwitchyardStore(kc.makeApiClient(CustomObjectsApi), { policies, plans, runs });
   const drillStore = new KubeDrillStore(
     store,
@@ -112,7 +122,10 @@ export function connect(kc: KubeConfig, informers: Informers, config: Config, lo
       route53HealthCheck: route53HealthCheckProbe(aws.route53, { ...aws.route53Options, maxAttempts: 3 }),
       workload: workloadProbe((region, namespace) => peers.apps(region, namespace)),
     },
-    destroy: aws.destroy,
+    destroy: () => {
+      aws.destroy();
+      eksTokens.destroy();
+    },
   };
 }
 

@@ -106,7 +106,10 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
   });
   const decision = evaluation.decision;
   const quorum = unreachableQuorum(resolved, deps.localRegion);
-  const notReady = planProblem(policy, deps) ?? (quorum && { reason: "QuorumUnreachable", message: quorum.message });
+  const notReady =
+    planProblem(policy, deps) ??
+    deps.peers?.credentialsProblem?.(policy) ??
+    (quorum && { reason: "QuorumUnreachable", message: quorum.message });
 
   // The target region's controller executes a move: the failing region's controller may be dead or cut off. The run
   // is created first, straight from the decision (its spec carries the decision's reason), and the policy's status
