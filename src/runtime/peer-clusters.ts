@@ -75,8 +75,12 @@ export class PeerClusters {
       throw new Error(`region ${region} has no cluster.kubeconfigSecretRef, and it is not this controller's region`);
     }
     const key = ref.key ?? "kubeconfig";
-    const secret = await this.core.readNamespacedSecret({ name: ref.name, namespace });
     const cacheKey = `${namespace}/${ref.name}/${key}`;
+    const secret = await this.core.readNamespacedSecret({ name: ref.name, namespace }).catch((error: unknown) => {
+      // A deleted Secret's refusal is no longer the policy's problem.
+      if ((error as { code?: number }).code === 404) this.cache.delete(cacheKey);
+      throw error;
+    });
     const resourceVersion = secret.metadata?.resourceVersion ?? "";
     const cached = this.cache.get(cacheKey);
     let loaded = cached?.resourceVersion === resourceVersion ? cached.kubeConfig : undefined;
