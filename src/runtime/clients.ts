@@ -88,6 +88,11 @@ export function connect(kc: KubeConfig, informers: Informers, config: Config, lo
   if (config.allowKubeconfigExec) {
     log.warn("--allow-kubeconfig-exec: peer kubeconfig Secrets may run commands and read files as this controller");
   }
+  if (config.allowControllerAwsIdentity) {
+    log.warn(
+      "--allow-controller-aws-identity: peer Secrets may have EKS tokens signed as this controller's AWS identity",
+    );
+  }
   const eksTokens = new EksTokens(config.awsEndpoint ? { endpoint: config.awsEndpoint } : {});
   const peers = new PeerClusters(kc, config.region, () => policies.list(), {
     allowKubeconfigExec: config.allowKubeconfigExec,
