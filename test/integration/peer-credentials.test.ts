@@ -37,6 +37,8 @@ const clusterName = "switchyard-peer";
 const roleArn = "arn:aws:iam::123456789012:role/switchyard-peer";
 /** What the emulator's STS says the static test pair is: the controller's own identity here. */
 const controllerArn = "arn:aws:sts::123456789012:user/moto";
+/** The role the real controller's EKS Secret names, so its requests are told apart from this process's. */
+const controllerPeerRoleArn = "arn:aws:iam::123456789012:role/switchyard-controller-peer";
 const ownCredentials = () =>
   Promise.resolve({ accessKeyId: env.aws.accessKeyId, secretAccessKey: env.aws.secretAccessKey });
 
@@ -130,6 +132,7 @@ beforeAll(async () => {
     users: {
       [roleArn]: { username: "eks:switchyard-peer" },
       [controllerArn]: { username: "eks:switchyard-controller" },
+      [controllerPeerRoleArn]: { username: "eks:controller-peer" },
     },
   });
   eks = await startControlPlane("eks-peer", dir, await ensureBinaries(), {
@@ -284,7 +287,15 @@ describe("a kubeconfig that would run code or read files", () => {
   it("is reported on the RegionPolicy by a real controller, naming the Secret, key and region, and never runs", async () => {
     const marker = join(dir, "exec-ran-in-controller");
     await createSecret("peer-exec", { kubeconfig: await eksKubeconfig({ user: execUser(marker) }) });
-    await local.apply(policyNaming("peer-exec", "checkout"));
+    // Beside it, a policy whose peer is the EKS stand-in: the controller's own chain assumes the role it names.
+    await createSecret("eks-controller", {
+      kubeconfig: await eksKubeconfig(),
+      awsAuthConfig: JSON.stringify({ clusterName, roleARN: controllerPeerRoleArn }),
+    });
+    const eksPolicy = policyNaming("eks-controller", "eks");
+    eksPolicy.spec.regions[1]!.name = "ap-southeast-2";
+    eksPolicy.spec.signals[1]!.region = "ap-southeast-2";
+    await local.apply(policyNaming("peer-exec", "checkout"), eksPolicy);
     controller = await startControllerProcess({
       region: "us-east-1",
       kubeconfig: local.info.kubeconfig,
@@ -308,6 +319,16 @@ describe("a kubeconfig that would run code or read files", () => {
     );
     expect(await local.eventReasons(namespace, "checkout")).toContain("PeerCredentialsRefused");
     expect(existsSync(marker)).toBe(false);
+    // The EKS peer was reached with the controller's token (its peer views), and that policy has no complaint.
+    await eventually("the controller's EKS token to be accepted", () =>
+      Promise.resolve(
+        authenticator.decisions.find((d) => d.detail === `${controllerPeerRoleArn} as eks:controller-peer`),
+      ),
+    );
+    const eksReady = await eventually("the EKS policy's status", async () =>
+      (await local.policy(namespace, "eks")).status?.conditions?.find((c) => c.type === "Ready"),
+    );
+    expect(eksReady).toMatchObject({ status: "True" });
     // The log names the Secret and the refused field, never what the Secret holds.
     const log = await readFile(join(dir, `controller-${controller.identity}.log`), "utf8");
     expect(log).toContain("peer kubeconfig not used");
