@@ -140,7 +140,8 @@ export class PeerClusters {
         kubeConfig.loadFromString(source);
         return kubeConfig;
       } catch (error) {
-        return invalid(`not a kubeconfig: ${(error as Error).message}`);
+        // The parser's first line only: the lines after it quote the Secret.
+        return invalid(`not a kubeconfig: ${(error as Error).message.split("\n")[0]}`);
       }
     }
     const vetting = vetKubeconfig(source);

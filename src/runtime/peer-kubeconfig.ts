@@ -60,6 +60,7 @@ export function vetKubeconfig(source: string): KubeconfigVetting {
     // The yaml package builds plain data (no custom tags that construct objects), so parsing itself is inert.
     doc = parse(source, { maxAliasCount: 100 });
   } catch (error) {
+    // The parser's first line only: the lines after it quote the Secret.
     return { ok: false, invalid: `not YAML: ${(error as Error).message.split("\n")[0]}` };
   }
   if (!isEntry(doc)) return { ok: false, invalid: "not a kubeconfig (a YAML mapping)" };
