@@ -35,6 +35,7 @@ import { fencePorts, moveFinishedPort } from "./fence-ports.js";
 import { Informer } from "./kube/informer.js";
 import { sleep, systemTimers } from "./kube/timers.js";
 import type { Logger } from "./logger.js";
+import { EksTokens } from "./eks-token.js";
 import type { Metrics } from "./metrics.js";
 import { PeerClusters } from "./peer-clusters.js";
 import { route53Quota } from "./route53-quota.js";
@@ -93,7 +94,21 @@ export function connect(
   metrics?: Metrics,
 ): Clients {
   const { policies, plans, runs, schedules } = informers;
-  const peers = new PeerClusters(kc, config.region, () => policies.list());
+  if (config.allowKubeconfigExec) {
+    log.warn("--allow-kubeconfig-exec: peer kubeconfig Secrets may run commands and read files as this controller");
+  }
+  if (config.allowControllerAwsIdentity) {
+    log.warn(
+      "--allow-controller-aws-identity: peer Secrets may have EKS tokens signed as this controller's AWS identity",
+    );
+  }
+  const eksTokens = new EksTokens(config.awsEndpoint ? { endpoint: config.awsEndpoint } : {});
+  const peers = new PeerClusters(kc, config.region, () => policies.list(), {
+    allowKubeconfigExec: config.allowKubeconfigExec,
+    allowControllerAwsIdentity: config.allowControllerAwsIdentity,
+    eksTokens,
+    log: log.child({ component: "peer-clusters" }),
+  });
   const store = new KubeSwitchyardStore(kc.makeApiClient(CustomObjectsApi), { policies, plans, runs });
   const drillStore = new KubeDrillStore(
     store,
@@ -121,7 +136,10 @@ export function connect(
       route53HealthCheck: route53HealthCheckProbe(aws.route53, { ...aws.route53Options, maxAttempts: 3 }),
       workload: workloadProbe((region, namespace) => peers.apps(region, namespace)),
     },
-    destroy: aws.destroy,
+    destroy: () => {
+      aws.destroy();
+      eksTokens.destroy();
+    },
   };
 }
 

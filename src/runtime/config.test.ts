@@ -17,7 +17,22 @@ describe("loadConfig", () => {
     });
   });
 
+  it("keeps peer kubeconfigs inert unless a trusted install says otherwise", () => {
+    expect(loadConfig(["--region", "us-east-1"], {})).toMatchObject({
+      allowKubeconfigExec: false,
+      allowControllerAwsIdentity: false,
+    });
+    const trusted = loadConfig(["--region", "us-east-1", "--allow-kubeconfig-exec=true"], {
+      SWITCHYARD_ALLOW_CONTROLLER_AWS_IDENTITY: "true",
+    });
+    expect(trusted).toMatchObject({ allowKubeconfigExec: true, allowControllerAwsIdentity: true });
+    expect(loadConfig(["--region", "us-east-1", "--allow-kubeconfig-exec", "false"], {}).allowKubeconfigExec).toBe(
+      false,
+    );
+  });
+
   it.each([
+    [["--region", "us-east-1", "--allow-kubeconfig-exec", "yes please"], "--allow-kubeconfig-exec"],
     [[], "--region (SWITCHYARD_REGION)"],
     [["--region", "US East"], "must be a region name"],
     [["--region", "us-east-1", "--renew-deadline-seconds", "20"], "renewDeadlineSeconds must be shorter"],

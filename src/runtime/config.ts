@@ -25,6 +25,16 @@ export const configSchema = z
     logLevel: z.enum(["trace", "debug", "info", "warn", "error"]).default("info"),
     shutdownGraceSeconds: seconds.default(20),
     awsEndpoint: z.url().optional().describe("AWS API endpoint override (an emulator in tests)"),
+    allowKubeconfigExec: z
+      .stringbool()
+      .default(false)
+      .describe("let peer kubeconfig Secrets run exec/auth-provider plugins and read files (trusted installs only)"),
+    allowControllerAwsIdentity: z
+      .stringbool()
+      .default(false)
+      .describe(
+        "let an awsAuthConfig without roleARN sign EKS tokens as the controller itself (trusted installs only)",
+      ),
   })
   .refine((c) => c.renewDeadlineSeconds < c.leaseDurationSeconds, {
     message: "renewDeadlineSeconds must be shorter than leaseDurationSeconds",

@@ -84,7 +84,10 @@ function regionPolicyController({ clients, config, metrics, log, isLeader }: Con
     events: leaderOnlyEvents(clients.events, isLeader),
     observer: policyMetrics(metrics),
     fence: clients.fence,
-    peers,
+    peers: {
+      viewsOf: (policy) => peers.viewsOf(policy),
+      credentialsProblem: (policy) => clients.peers.problemOf(policy),
+    },
     probes: clients.probes,
     ...work,
     log,

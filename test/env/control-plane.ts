@@ -49,12 +49,22 @@ function get(url: string, pki: Pki | undefined): Promise<{ status: number; body:
   });
 }
 
+/**
+ * The admin kubeconfig, with its certificates inline: tests put it in peer kubeconfig Secrets, and the controller
+ * reads no file a tenant's kubeconfig names (docs/peer-credentials.md).
+ */
 function kubeconfigFor(name: string, server: string, pki: Pki): string {
+  const inline = (path: string) => readFileSync(path).toString("base64");
   return stringify({
     apiVersion: "v1",
     kind: "Config",
-    clusters: [{ name, cluster: { server, "certificate-authority": pki.caCert } }],
-    users: [{ name: `${name}-admin`, user: { "client-certificate": pki.adminCert, "client-key": pki.adminKey } }],
+    clusters: [{ name, cluster: { server, "certificate-authority-data": inline(pki.caCert) } }],
+    users: [
+      {
+        name: `${name}-admin`,
+        user: { "client-certificate-data": inline(pki.adminCert), "client-key-data": inline(pki.adminKey) },
+      },
+    ],
     contexts: [{ name, context: { cluster: name, user: `${name}-admin`, namespace: "default" } }],
     "current-context": name,
   });
@@ -102,7 +112,17 @@ async function startOnFreshPorts<Ports extends number[]>(
   }
 }
 
-export async function startControlPlane(name: string, baseDir: string, binaries: Binaries): Promise<ControlPlane> {
+export interface ControlPlaneOptions {
+  /** more kube-apiserver flags, e.g. an authentication webhook (appended after the defaults) */
+  extraApiserverArgs?: string[];
+}
+
+export async function startControlPlane(
+  name: string,
+  baseDir: string,
+  binaries: Binaries,
+  options: ControlPlaneOptions = {},
+): Promise<ControlPlane> {
   const dir = join(baseDir, name);
   await mkdir(join(dir, "etcd"), { recursive: true });
   const pki = await createPki(dir, name);
@@ -157,6 +177,7 @@ export async function startControlPlane(name: string, baseDir: string, binaries:
     // No controller-manager runs here, so nothing would create the service-account tokens this plugin waits for.
     "--disable-admission-plugins=ServiceAccount",
     "--endpoint-reconciler-type=none",
+    ...(options.extraApiserverArgs ?? []),
   ];
   const apiserverLog = join(dir, "apiserver.log");
   const launchApiserver = (apiPort: number) =>

@@ -61,7 +61,14 @@ export interface RegionPolicyDeps {
   /** reads the fencing record and keeps this cluster's role state; absent: no fencing (tests of the decision alone) */
   fence?: FencePorts;
   /** the views the other regions' controllers published (from caches: never a network call); absent: none */
-  peers?: { viewsOf(policy: RegionPolicy): ObserverView[] };
+  peers?: {
+    viewsOf(policy: RegionPolicy): ObserverView[];
+    /**
+     * Why a peer kubeconfig Secret of the policy was not used (a refused exec plugin or file, a malformed Secret), as
+     * the last load found it: reported as Ready=False before any run. From memory, never a network call.
+     */
+    credentialsProblem?(policy: RegionPolicy): { reason: string; message: string } | undefined;
+  };
   log: Logger;
   localRegion: string;
   now: () => number;

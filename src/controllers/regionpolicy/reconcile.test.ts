@@ -204,6 +204,31 @@ describe("reconcileRegionPolicy", () => {
     expect(events.filter((e) => e.reason === "QuorumNeedsLostRegion")).toHaveLength(0);
   });
 
+  it("reports a refused peer kubeconfig as Ready=False with an Event, and creates no run", async () => {
+    const { store, tick, status, events, deps } = setup("eu-west-1");
+    const message = "region us-east-1: Secret default/peer key kubeconfig: refused users[u].user.exec (runs a command)";
+    let refused = true;
+    Object.assign(deps, {
+      peers: {
+        viewsOf: () => [],
+        credentialsProblem: () => (refused ? { reason: "PeerCredentialsRefused", message } : undefined),
+      },
+    });
+    await tick(true, 2);
+    await tick(false, 3);
+    expect(store.runs).toHaveLength(0);
+    expect(status()?.conditions?.find((c) => c.type === "Ready")).toMatchObject({
+      status: "False",
+      reason: "PeerCredentialsRefused",
+      message,
+    });
+    expect(events.filter((e) => e.reason === "PeerCredentialsRefused")).toHaveLength(1);
+    refused = false;
+    await tick(false, 1);
+    expect(status()?.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
+    expect(store.runs).toHaveLength(1);
+  });
+
   it("reports a missing plan as Ready=False with an Event, and creates no run", async () => {
     const { store, tick, status, events } = setup("eu-west-1");
     store.plans.clear();

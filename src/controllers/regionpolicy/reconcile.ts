@@ -106,7 +106,10 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
   });
   const decision = evaluation.decision;
   const quorum = unreachableQuorum(resolved, deps.localRegion);
-  const notReady = planProblem(policy, deps) ?? (quorum && { reason: "QuorumUnreachable", message: quorum.message });
+  const notReady =
+    planProblem(policy, deps) ??
+    deps.peers?.credentialsProblem?.(policy) ??
+    (quorum && { reason: "QuorumUnreachable", message: quorum.message });
   const regionLoss = regionLossUndetectable(resolved, deps.localRegion);
 
   // The target region's controller executes a move: the failing region's controller may be dead or cut off. The run

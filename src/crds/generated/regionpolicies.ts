@@ -60,7 +60,7 @@ export interface RegionPolicySpecRegionCluster {
   kubeconfigSecretRef: RegionPolicySpecRegionClusterKubeconfigSecretRef;
 }
 /**
- * A Secret in this namespace holding a kubeconfig for the region's cluster. Grant that kubeconfig only what the plan's steps need in that cluster.
+ * A Secret in this namespace holding a kubeconfig for the region's cluster. Grant that kubeconfig only what the plan's steps need in that cluster. Only inline credentials are used (token, client-certificate-data/client-key-data, certificate-authority-data): exec, auth-provider and file paths are refused (Ready=False, PeerCredentialsRefused). For EKS, a key awsAuthConfig with JSON {"clusterName", "roleARN"} next to a kubeconfig without credentials has the controller make the token (docs/peer-credentials.md).
  */
 export interface RegionPolicySpecRegionClusterKubeconfigSecretRef {
   /**

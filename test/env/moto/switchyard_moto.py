@@ -16,6 +16,13 @@ Added on moto's own models, following the AWS API reference:
   InvalidChangeBatch (moto: InvalidInput), and returns a distinct change id that is PENDING for `changePropagationSeconds`;
   GetChange reports PENDING, then INSYNC; unknown ids give NoSuchChange.
 - Route53 GetHealthCheckStatus reports the status a test has set (default: every checker healthy).
+- STS requests presigned in the query string (GetCallerIdentity, as EKS tokens carry them) have their Signature
+  Version 4 checked as AWS documents it (moto checks none): the signature is recomputed with the secret of the access
+  key used (the emulator's static pair, a moto IAM user's active key, or a moto AssumeRole session, whose session token
+  must match and be unexpired), over the signed headers, the query without X-Amz-Signature and the empty payload's
+  hash. A mismatch is 403 SignatureDoesNotMatch, an unknown key 403 InvalidClientTokenId, an expired session 403
+  ExpiredToken. As STS does for GetCallerIdentity, the URL is valid for 15 minutes after X-Amz-Date whatever
+  X-Amz-Expires says (which must still be 1..604800), and a date more than 15 minutes ahead is refused as well.
 
 Test endpoints under /_switchyard/ (JSON bodies):
 - POST /_switchyard/config                  {"changePropagationSeconds": 1.0, "globalClusterTransitionSeconds": 1.0,
@@ -30,23 +37,30 @@ Test endpoints under /_switchyard/ (JSON bodies):
 
 from __future__ import annotations
 
+import datetime
+import hashlib
+import hmac
 import json
 import re
 import secrets
 import sys
 import threading
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
 from moto import server as moto_server
 from moto.backends import get_backend
 from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult, BaseResponse
+from moto.iam.models import iam_backends
 from moto.rds.models import DBCluster, find_cluster
 from moto.rds.responses import RDSResponse
 from moto.route53.exceptions import InvalidInput
 from moto.route53.responses import Route53
+from moto.sts.models import sts_backends
 
 HEALTH_CHECKER_REGIONS = [
     "us-east-1",
@@ -486,9 +500,160 @@ def handle_plugin_request(method: str, path: str, body: dict[str, Any]) -> tuple
     return 404, {"error": f"unknown endpoint {path}"}
 
 
+# --- STS: SigV4 of presigned (query-string) requests -------------------------------------------------------------
+
+# The static pair the emulator's clients use (test/env/aws-emulator.ts); moto's IAM keys and sessions are looked up.
+STATIC_CREDENTIALS = {"testing": "testing"}
+PRESIGNED_VALIDITY_SECONDS = 15 * 60
+EMPTY_PAYLOAD_SHA256 = hashlib.sha256(b"").hexdigest()
+
+
+class SigV4Refusal(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def uri_encode(value: str) -> str:
+    return urllib.parse.quote(value, safe="-_.~")
+
+
+def query_pairs(raw: str) -> list[tuple[str, str]]:
+    pairs = []
+    for part in raw.split("&"):
+        if not part:
+            continue
+        name, _, value = part.partition("=")
+        pairs.append((urllib.parse.unquote(name), urllib.parse.unquote(value)))
+    return pairs
+
+
+def secret_for(access_key_id: str, session_token: str | None, now: float) -> str:
+    """The secret of a key the emulator knows; a refusal as STS words it otherwise."""
+    if access_key_id in STATIC_CREDENTIALS:
+        return STATIC_CREDENTIALS[access_key_id]
+    for account in list(sts_backends.keys()):
+        for backend in sts_backends[account].values():
+            for role in backend.assumed_roles:
+                if role.access_key_id != access_key_id:
+                    continue
+                if session_token != role.session_token:
+                    raise SigV4Refusal("InvalidClientTokenId", "The security token included in the request is invalid.")
+                expires = role.expiration.replace(tzinfo=datetime.timezone.utc).timestamp()
+                if now > expires:
+                    raise SigV4Refusal("ExpiredToken", "The security token included in the request is expired")
+                return str(role.secret_access_key)
+    for account in list(iam_backends.keys()):
+        for backend in iam_backends[account].values():
+            for user in backend.users.values():
+                for key in user.access_keys:
+                    if key.access_key_id == access_key_id and key.status == "Active":
+                        return str(key.secret_access_key)
+    raise SigV4Refusal("InvalidClientTokenId", "The security token included in the request is invalid.")
+
+
+def hmac_sha256(key: bytes, message: str) -> bytes:
+    return hmac.new(key, message.encode(), hashlib.sha256).digest()
+
+
+def verify_presigned(environ: dict[str, Any], now: float) -> None:
+    """Checks a presigned request's SigV4 as the AWS reference defines it; raises SigV4Refusal when it fails."""
+    pairs = query_pairs(environ.get("QUERY_STRING", ""))
+    params = dict(pairs)
+    mismatch = SigV4Refusal(
+        "SignatureDoesNotMatch",
+        "The request signature we calculated does not match the signature you provided. "
+        "Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",
+    )
+    if params.get("X-Amz-Algorithm") != "AWS4-HMAC-SHA256":
+        raise SigV4Refusal("IncompleteSignature", "X-Amz-Algorithm must be AWS4-HMAC-SHA256")
+    credential = params.get("X-Amz-Credential", "").split("/")
+    if len(credential) != 5 or credential[4] != "aws4_request":
+        raise SigV4Refusal("IncompleteSignature", "X-Amz-Credential is not <key>/<date>/<region>/<service>/aws4_request")
+    access_key_id, short_date, region, service, _ = credential
+    long_date = params.get("X-Amz-Date", "")
+    try:
+        signed_at = datetime.datetime.strptime(long_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
+        expires = int(params.get("X-Amz-Expires", ""))
+    except ValueError:
+        raise SigV4Refusal("IncompleteSignature", "X-Amz-Date and X-Amz-Expires are required") from None
+    if not 1 <= expires <= 604800 or short_date != long_date[:8]:
+        raise SigV4Refusal("AuthorizationQueryParametersError", "X-Amz-Expires or the credential's date is invalid")
+    signed_headers = params.get("X-Amz-SignedHeaders", "")
+    if "host" not in signed_headers.split(";"):
+        raise SigV4Refusal("IncompleteSignature", "the host header must be signed")
+    if "X-Amz-Signature" not in params:
+        raise SigV4Refusal("IncompleteSignature", "X-Amz-Signature is required")
+    secret = secret_for(access_key_id, params.get("X-Amz-Security-Token"), now)
+
+    canonical_query = "&".join(
+        f"{k}={v}" for k, v in sorted((uri_encode(k), uri_encode(v)) for k, v in pairs if k != "X-Amz-Signature")
+    )
+    headers = []
+    for name in signed_headers.split(";"):
+        value = environ.get("HTTP_HOST" if name == "host" else "HTTP_" + name.upper().replace("-", "_"), "")
+        headers.append(f"{name}:{' '.join(str(value).split())}\n")
+    canonical_request = "\n".join(
+        [
+            environ.get("REQUEST_METHOD", "GET"),
+            urllib.parse.quote(environ.get("PATH_INFO", "/") or "/", safe="/-_.~"),
+            canonical_query,
+            "".join(headers),
+            signed_headers,
+            EMPTY_PAYLOAD_SHA256,
+        ]
+    )
+    scope = f"{short_date}/{region}/{service}/aws4_request"
+    string_to_sign = "\n".join(
+        ["AWS4-HMAC-SHA256", long_date, scope, hashlib.sha256(canonical_request.encode()).hexdigest()]
+    )
+    key = ("AWS4" + secret).encode()
+    for part in (short_date, region, service, "aws4_request"):
+        key = hmac_sha256(key, part)
+    expected = hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, params["X-Amz-Signature"]):
+        raise mismatch
+    at = signed_at.timestamp()
+    if now > at + PRESIGNED_VALIDITY_SECONDS or at > now + PRESIGNED_VALIDITY_SECONDS:
+        earliest = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now - PRESIGNED_VALIDITY_SECONDS))
+        raise SigV4Refusal(
+            "SignatureDoesNotMatch",
+            f"Signature expired: {long_date} is now earlier than {earliest} "
+            f"({time.strftime('%Y%m%dT%H%M%SZ', time.gmtime(now))} - 15 min.)",
+        )
+
+
+def presigned_sts(environ: dict[str, Any]) -> bool:
+    query = environ.get("QUERY_STRING", "")
+    if "X-Amz-Signature=" not in query or environ.get("HTTP_AUTHORIZATION"):
+        return False
+    credential = dict(query_pairs(query)).get("X-Amz-Credential", "").split("/")
+    return len(credential) == 5 and credential[3] == "sts"
+
+
+def sts_error(start_response: Any, refusal: SigV4Refusal) -> list[bytes]:
+    body = (
+        '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>'
+        f"<Code>{refusal.code}</Code><Message>{xml_escape(refusal.message)}</Message></Error>"
+        f"<RequestId>{secrets.token_hex(16)}</RequestId></ErrorResponse>"
+    ).encode()
+    start_response("403 Forbidden", [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
 class SwitchyardDispatcher(moto_server.DomainDispatcherApplication):
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         path = environ.get("PATH_INFO", "")
+        if presigned_sts(environ):
+            try:
+                verify_presigned(environ, time.time())
+            except SigV4Refusal as refusal:
+                return sts_error(start_response, refusal)
+            # Verified: moto routes and identifies a request by its Authorization header, so it gets one naming the key.
+            credential = dict(query_pairs(environ.get("QUERY_STRING", "")))["X-Amz-Credential"]
+            environ["HTTP_AUTHORIZATION"] = f"AWS4-HMAC-SHA256 Credential={credential}, SignedHeaders=host, Signature=0"
+            return super().__call__(environ, start_response)
         if not path.startswith("/_switchyard/"):
             return super().__call__(environ, start_response)
         length = int(environ.get("CONTENT_LENGTH") or 0)
