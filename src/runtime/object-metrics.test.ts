@@ -37,6 +37,12 @@ function world(leader: boolean) {
       journal: [
         { name: "freeze", startedAt: "2026-12-01T10:00:01Z", finishedAt: "2026-12-01T10:00:02Z" },
         { name: "shift", startedAt: "2026-12-01T10:00:03Z" },
+        {
+          name: "promote",
+          kind: "auroraGlobal",
+          startedAt: "2026-12-01T10:00:02Z",
+          observed: { rpo: { seconds: 1.5, source: "AuroraGlobalDBReplicationLag" } },
+        },
       ],
     },
   };
@@ -81,6 +87,7 @@ describe("object metrics", () => {
         `switchyard_run_last_progress_time_seconds{namespace="default",run="move-1",plan="checkout",trigger="Manual"} ${at("2026-12-01T10:00:03Z")}`,
         `switchyard_run_finish_time_seconds{namespace="default",run="drill-3",plan="checkout",trigger="Drill"} ${at("2026-11-29T10:05:00Z")}`,
         'switchyard_run_rto_seconds{namespace="default",run="drill-1",plan="checkout",trigger="Drill"} 42',
+        'switchyard_run_replication_lag_seconds{namespace="default",run="move-1",plan="checkout",trigger="Manual",step="promote"} 1.5',
         `switchyard_drill_last_success_time_seconds{namespace="default",plan="checkout"} ${at("2026-11-15T10:05:00Z")}`,
       ]),
     );

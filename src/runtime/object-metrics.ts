@@ -37,6 +37,16 @@ function lastProgress(run: FailoverRun): number | undefined {
   return times.length > 0 ? Math.max(...times) : undefined;
 }
 
+/** The lag a promotion step journaled: `rpo.seconds` in what it observed, or in its intent when it refused. */
+function lagSeen(step: NonNullable<NonNullable<FailoverRun["status"]>["journal"]>[number]): number | undefined {
+  if (step.kind !== "auroraGlobal" && step.kind !== "rdsPromoteReplica") return undefined;
+  for (const record of [step.observed, step.intent]) {
+    const rpo = (record as { rpo?: { seconds?: unknown } } | undefined)?.rpo;
+    if (typeof rpo?.seconds === "number") return rpo.seconds;
+  }
+  return undefined;
+}
+
 export function registerObjectMetrics(registry: Registry, sources: ObjectSources): void {
   const registers = [registry];
   /** A gauge whose series are rebuilt from the caches on every scrape (nothing at all on a replica that is not leader). */
@@ -156,6 +166,19 @@ export function registerObjectMetrics(registry: Registry, sources: ObjectSources
     "switchyard_run_last_progress_time_seconds",
     "The latest start or end of the run or any of its steps (Unix time), while it is not final: a stuck run stops moving it",
     (r) => (isFinalPhase(r.status?.phase) ? undefined : lastProgress(r)),
+  );
+  gauge(
+    "switchyard_run_replication_lag_seconds",
+    "The replication lag a promotion step measured just before it promoted (or refused to), from the run's journal",
+    [...runLabels, "step"],
+    (g) => {
+      for (const run of sources.runs()) {
+        for (const step of run.status?.journal ?? []) {
+          const seen = lagSeen(step);
+          if (seen !== undefined) g.set({ ...runKey(run), step: step.name }, seen);
+        }
+      }
+    },
   );
   runTime("switchyard_run_rto_seconds", "The run's measured recovery time", (r) => r.status?.rto?.seconds);
   runTime("switchyard_run_rpo_seconds", "The run's measured data-loss window", (r) => r.status?.rpo?.seconds);
