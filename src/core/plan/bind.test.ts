@@ -43,7 +43,7 @@ const checkout: FailoverPlanSpecStep[] = [
   { name: "approve-unfreeze", approval: { message: "Confirm writes may resume in {{to}} (moved from {{from}})" } },
   {
     name: "notify",
-    webhook: { url: "https://hooks.example.com/x", body: '{"text":"{{from}} → {{to}}"}', secretRef: { name: "hook" } },
+    webhook: { body: '{"text":"{{from}} → {{to}}"}', secretRef: { name: "hook" } },
   },
   {
     name: "unfreeze",
@@ -94,7 +94,7 @@ describe("bindPlan", () => {
     });
     expect(notify).toMatchObject({
       kind: "webhook",
-      webhook: { body: `{"text":"${FROM} → ${TO}"}`, secretRef: { name: "hook", key: "token" } },
+      webhook: { body: `{"text":"${FROM} → ${TO}"}`, secretRef: { name: "hook" } },
     });
     expect(unfreeze).toMatchObject({ kind: "flag", flag: { region: TO, value: "false" } });
   });
@@ -311,7 +311,6 @@ describe("defaults", () => {
       route53Type: stepAt("route53", "type"),
       auroraMode: stepAt("auroraGlobal", "mode"),
       waitForHealthy: stepAt("waitFor", "healthy"),
-      webhookSecretKey: stepAt("webhook", "secretRef", "key"),
     }).toEqual(stepDefaults);
     expect({
       onFailure: planAt("onFailure"),
