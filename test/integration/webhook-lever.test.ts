@@ -102,8 +102,10 @@ const deps = (): LeverDeps => ({
   scales: unused("scales"),
   jobs: unused("jobs"),
   secrets: core,
-  fetch: (input, init) =>
-    String(input).startsWith("https:") ? trustingFetch(String(input), init) : fetch(input, init),
+  fetch: (input, init) => {
+    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+    return url.startsWith("https:") ? trustingFetch(url, init) : fetch(input, init);
+  },
   sleep: () => Promise.resolve(),
   now: () => Date.now(),
 });
