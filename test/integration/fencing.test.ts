@@ -19,7 +19,7 @@ import { fenceChange, fencingRecordSet, nextFencingRecord } from "../../src/core
 import type { Route53Step } from "../../src/core/plan/steps.js";
 import type { FailoverRun } from "../../src/crds/generated/failoverruns.js";
 import { route53Quota } from "../../src/runtime/route53-quota.js";
-import { route53Client } from "../env/aws-clients.js";
+import { asController, route53Client } from "../env/aws-clients.js";
 import { EmulatorControl } from "../env/aws-emulator.js";
 import { regionPolicy } from "../fixtures/builders.js";
 
@@ -132,7 +132,7 @@ describe("a fencing record in its own private hosted zone", () => {
     throw new Error(`the route53 lever must not use ${what}`);
   };
   const deps = (): LeverDeps => ({
-    route53,
+    route53: route53Client(asController(env.aws)),
     route53Options: options,
     rds: unused("rds"),
     cloudwatch: unused("cloudwatch"),
