@@ -1,7 +1,8 @@
 /**
  * The shipped IAM policy against what the controller really called: at the end of a test run, every AWS action the
  * controller signed (with its own access key, test/env/aws-emulator.ts `controllerAccessKeyId`) must be granted by
- * deploy/iam/switchyard-controller.json, or the run fails. The actions seen, and those granted but not called in this
+ * deploy/iam/switchyard-controller.json (with the optional deploy/iam/switchyard-peer-roles.json: sts:AssumeRole for
+ * peer clusters), or the run fails. The actions seen, and those granted but not called in this
  * run, are written to test-results/aws-controller-actions.json. That the policy grants nothing the controller's code
  * cannot call is test/unit/iam-policy.test.ts's part (it reads the SDK commands in src/).
  */
@@ -14,6 +15,8 @@ import { controllerAccessKeyId, EmulatorControl } from "./aws-emulator.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const shippedPolicyPath = join(root, "deploy", "iam", "switchyard-controller.json");
+/** Attached only where peers are reached through an assumed role; a run may exercise that too. */
+export const peerRolesPolicyPath = join(root, "deploy", "iam", "switchyard-peer-roles.json");
 export const reportPath = join(root, "test-results", "aws-controller-actions.json");
 
 export interface IamReport {
@@ -33,7 +36,7 @@ export function iamReport(policy: PolicyDocument, called: Iterable<string>): Iam
 
 export function describeUngranted(report: IamReport): string {
   return (
-    `the controller called AWS actions that ${shippedPolicyPath.slice(root.length + 1)} does not grant: ` +
+    `the controller called AWS actions that ${shippedPolicyPath.slice(root.length + 1)} (with the optional peer roles policy) does not grant: ` +
     `${report.ungranted.join(", ")}. Add them to src/core/iam/actions.ts and run npm run generate.`
   );
 }
@@ -41,7 +44,9 @@ export function describeUngranted(report: IamReport): string {
 /** Asks the emulator what the controller called, writes the report, and throws when an action is not granted. */
 export async function checkControllerCalls(endpoint: string, log: (line: string) => void): Promise<IamReport> {
   const byKey = await new EmulatorControl(endpoint).actionsByAccessKey();
-  const policy = JSON.parse(await readFile(shippedPolicyPath, "utf8")) as PolicyDocument;
+  const read = async (path: string) => JSON.parse(await readFile(path, "utf8")) as PolicyDocument;
+  const [controller, peerRoles] = await Promise.all([read(shippedPolicyPath), read(peerRolesPolicyPath)]);
+  const policy: PolicyDocument = { ...controller, Statement: [...controller.Statement, ...peerRoles.Statement] };
   const report = iamReport(policy, byKey[controllerAccessKeyId] ?? []);
   await mkdir(dirname(reportPath), { recursive: true });
   await writeFile(reportPath, `${JSON.stringify(report, null, 2)}\n`);

@@ -38,6 +38,12 @@ export type AwsCaller = keyof typeof awsCallers;
  */
 export const optionalActions = ["sts:AssumeRole"] as const;
 
+/**
+ * Actions AWS allows every principal whatever its policies say: an EKS token is a presigned sts:GetCallerIdentity
+ * (docs/peer-credentials.md), which no policy needs to grant (nor can deny).
+ */
+export const unpermissionedActions = ["sts:GetCallerIdentity"] as const;
+
 /** Every action some caller makes, sorted: what the shipped policy grants besides the optional ones. */
 export const controllerActions: readonly string[] = [...new Set(Object.values(awsCallers).flat())].sort();
 

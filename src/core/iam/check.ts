@@ -3,6 +3,7 @@
  * business; this answers "could the controller ever be allowed to call it"). IAM action names compare case-blind and
  * may hold `*` and `?` wildcards.
  */
+import { unpermissionedActions } from "./actions.js";
 import type { PolicyDocument } from "./policy.js";
 
 function matches(pattern: string, action: string): boolean {
@@ -13,9 +14,10 @@ function matches(pattern: string, action: string): boolean {
   return new RegExp(`^${regex}$`, "i").test(action);
 }
 
-/** The actions in `actions` that no Allow statement of `policy` names, sorted. */
+/** The actions in `actions` that no Allow statement of `policy` names (and AWS does not allow anyway), sorted. */
 export function ungranted(policy: PolicyDocument, actions: Iterable<string>): string[] {
-  const granted = policy.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => s.Action);
+  const granted = [...policy.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => s.Action)];
+  granted.push(...unpermissionedActions);
   return [...new Set(actions)].filter((a) => !granted.some((g) => matches(g, a))).sort();
 }
 

@@ -132,6 +132,17 @@ describe("bindPlan", () => {
     ]);
   });
 
+  it("binds a webhook to its plan-given URL or to its Secret, never to both", () => {
+    const url = bindStep({ name: "n", webhook: { url: "https://status.example.com/x", body: "{{to}}" } }, binding);
+    expect(url.step).toMatchObject({ kind: "webhook", webhook: { url: "https://status.example.com/x", body: TO } });
+    // Both given (an object that bypassed admission): the Secret's address wins, so no token meets a plan's URL.
+    const both = bindStep(
+      { name: "n", webhook: { url: "https://collector.example.net", secretRef: { name: "relay" } } },
+      binding,
+    );
+    expect(both.step).toEqual(expect.objectContaining({ webhook: { secretRef: { name: "relay" }, body: "" } }));
+  });
+
   it("does not alias the plan object: a bound step may be recorded and changed freely", () => {
     const plan = spec(structuredClone(checkout));
     const frozen = structuredClone(plan);
