@@ -16,7 +16,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return async () => {
     // Asked before the emulator stops; the environment stops even when the check fails the run.
     try {
-      await checkControllerCalls(env.info.aws.endpoint, log);
+      const whole = await ranWholeSuite(project).catch(() => false); // only informs the report
+      await checkControllerCalls(env.info.aws.endpoint, log, whole);
     } catch (error) {
       // vitest only logs a teardown's error ("error during close") and exits 0: the exit code is set here.
       process.exitCode = 1;
@@ -25,4 +26,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
       await env.stop();
     }
   };
+}
+
+/** Whether this run executed every test file of the project, unfiltered (then the actions seen are the suite's). */
+async function ranWholeSuite(project: TestProject): Promise<boolean> {
+  if (project.vitest.config.testNamePattern !== undefined) return false;
+  const { testFiles } = await project.globTestFiles();
+  const ran = new Set(project.vitest.state.getFiles().map((f) => f.filepath));
+  return testFiles.every((file) => ran.has(file));
 }

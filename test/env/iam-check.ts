@@ -20,6 +20,8 @@ export const peerRolesPolicyPath = join(root, "deploy", "iam", "switchyard-peer-
 export const reportPath = join(root, "test-results", "aws-controller-actions.json");
 
 export interface IamReport {
+  /** whether every integration and e2e file ran (then `notCalled` speaks for the whole suite) */
+  wholeSuite?: boolean;
   /** `service:Action` the controller called, sorted */
   called: string[];
   /** called but not granted: each one fails the run */
@@ -42,18 +44,25 @@ export function describeUngranted(report: IamReport): string {
 }
 
 /** Asks the emulator what the controller called, writes the report, and throws when an action is not granted. */
-export async function checkControllerCalls(endpoint: string, log: (line: string) => void): Promise<IamReport> {
+export async function checkControllerCalls(
+  endpoint: string,
+  log: (line: string) => void,
+  wholeSuite = false,
+): Promise<IamReport> {
   const byKey = await new EmulatorControl(endpoint).actionsByAccessKey();
   const read = async (path: string) => JSON.parse(await readFile(path, "utf8")) as PolicyDocument;
   const [controller, peerRoles] = await Promise.all([read(shippedPolicyPath), read(peerRolesPolicyPath)]);
   const policy: PolicyDocument = { ...controller, Statement: [...controller.Statement, ...peerRoles.Statement] };
-  const report = iamReport(policy, byKey[controllerAccessKeyId] ?? []);
+  const report = { wholeSuite, ...iamReport(policy, byKey[controllerAccessKeyId] ?? []) };
   await mkdir(dirname(reportPath), { recursive: true });
   await writeFile(reportPath, `${JSON.stringify(report, null, 2)}\n`);
   log(
     `the controller called ${report.called.length} AWS action(s), ${report.ungranted.length} not granted by the ` +
       `shipped policy (${reportPath.slice(root.length + 1)})`,
   );
+  if (wholeSuite && report.notCalled.length > 0) {
+    log(`granted but never called by the controller over the whole suite: ${report.notCalled.join(", ")}`);
+  }
   if (report.ungranted.length > 0) throw new Error(describeUngranted(report));
   return report;
 }
