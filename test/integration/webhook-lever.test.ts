@@ -202,10 +202,14 @@ describe("webhook lever", () => {
 
   it("keeps the token and the address out of a failure's message and result", async () => {
     const secret = await targetSecret({ address: `${base}/hooks/s3cr3t-path`, token: "s3cr3t", allowInsecure: "true" });
-    answer = { status: 500, body: "" };
+    // A receiver that echoes the request back in its error.
+    answer = { status: 401, body: `bad token s3cr3t for ${base}/hooks/s3cr3t-path` };
     const lever = webhookLever(deps());
     const result = await lever.act(step({ secretRef: { name: secret } }), context());
-    expect(result).toMatchObject({ type: "Failed", message: "webhook answered 500 Internal Server Error" });
+    expect(result).toMatchObject({
+      type: "Failed",
+      message: "webhook answered 401 Unauthorized: bad token [token] for [address]",
+    });
 
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));

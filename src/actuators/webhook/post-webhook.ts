@@ -93,6 +93,15 @@ export async function readTarget(api: SecretApi, namespace: string, ref: { name:
   return token === undefined ? { address } : { address, token };
 }
 
+/** `text` with the token, and the URL when it is not what messages may show, replaced by a mark. */
+function redact(text: string, request: WebhookRequest): string {
+  let out = text;
+  // The address first: the token may be part of it.
+  if (request.label !== request.url) out = out.split(request.url).join("[address]");
+  if (request.token) out = out.split(request.token).join("[token]");
+  return out;
+}
+
 export async function postWebhook(fetchFn: Fetch, request: WebhookRequest): Promise<WebhookVerdict> {
   const headers: Record<string, string> = {
     "content-type": "application/json",
@@ -111,7 +120,8 @@ export async function postWebhook(fetchFn: Fetch, request: WebhookRequest): Prom
     });
     const text = response.ok ? "" : await response.text().catch(() => "");
     if (response.ok) await response.body?.cancel();
-    return classifyResponse(response.status, response.statusText, text);
+    // A receiver may echo what it was sent ("invalid token …"); its words are journaled, the credentials are not.
+    return classifyResponse(response.status, response.statusText, redact(text, request));
   } catch (error) {
     const reason =
       error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")
@@ -119,6 +129,6 @@ export async function postWebhook(fetchFn: Fetch, request: WebhookRequest): Prom
         : error instanceof Error
           ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ""}`
           : String(error);
-    return { type: "Failed", message: `webhook POST to ${request.label} failed: ${reason}` };
+    return { type: "Failed", message: `webhook POST to ${request.label} failed: ${redact(reason, request)}` };
   }
 }
