@@ -11,7 +11,7 @@ import {
 } from "@aws-sdk/client-route-53";
 import { beforeEach, describe, expect, inject, it } from "vitest";
 import { readFence, swapFence, type FencingLocation } from "../../src/actuators/route53/fencing-record.js";
-import type { BatchOptions } from "../../src/actuators/route53/change-batch.js";
+import type { BatchOptions, Route53Api } from "../../src/actuators/route53/change-batch.js";
 import { observeWeightedRecords, planWeights, type WeightTarget } from "../../src/actuators/route53/weights.js";
 import type { LeverContext, LeverDeps } from "../../src/controllers/failoverrun/levers/lever.js";
 import { route53Lever } from "../../src/controllers/failoverrun/levers/route53.js";
@@ -251,6 +251,36 @@ describe("a fencing record in its own private hosted zone", () => {
     const result = await route53Lever(deps()).act(step(), context("checkout-run-9"));
     expect(result.type).toBe("Refused");
     expect((await readFence(route53, privateWhere, options))?.record).toMatchObject({ epoch: 2, run: "someone-else" });
+    expect(await trafficWeights()).toEqual({ "us-east-1": 100, "eu-west-1": 0 });
+  });
+
+  it("moves no weight when another run takes the record between its swap and its weights", async () => {
+    const controller = route53Client(asController(env.aws));
+    let interloped = false;
+    // Route53 as the lever sees it, with a second controller's swap landing just after the lever's own.
+    const racing: Route53Api = {
+      send: (async (command: Parameters<Route53Api["send"]>[0]) => {
+        const result = await controller.send(command as never);
+        const input = command.input as { HostedZoneId?: string };
+        if (
+          !interloped &&
+          command instanceof ChangeResourceRecordSetsCommand &&
+          input.HostedZoneId === privateWhere.hostedZoneId
+        ) {
+          interloped = true;
+          const current = await readFence(route53, privateWhere, options);
+          const next = nextFencingRecord(current?.record, "ap-southeast-2", "someone-else");
+          expect(await swapFence(route53, privateWhere, current, next, [], options)).toMatchObject({ won: true });
+        }
+        return result;
+      }) as Route53Api["send"],
+    };
+    const result = await route53Lever({ ...deps(), route53: racing }).act(step(), context("checkout-run-10"));
+    expect(interloped).toBe(true);
+    expect(result.type).toBe("Failed");
+    expect(result.type === "Failed" && result.message).toMatch(
+      /^the fencing record now names ap-southeast-2 at epoch 3 \(run someone-else\), not this run's/,
+    );
     expect(await trafficWeights()).toEqual({ "us-east-1": 100, "eu-west-1": 0 });
   });
 
