@@ -3,6 +3,7 @@
  *   src/crds/generated/*.ts          ← src/crds/*.yaml            (json-schema-to-typescript)
  *   charts/switchyard/crds/*.yaml    ← src/crds/*.yaml            (copies: Helm cannot read outside the chart)
  *   deploy/switchyard.yaml           ← charts/switchyard + CRDs   (helm template, for kubectl users)
+ *   deploy/iam/*.json                ← src/core/iam               (the controller role's IAM policy documents)
  *   npm run generate            write them
  *   npm run generate -- --check exit 1 when any is stale (make test runs this)
  */
@@ -11,6 +12,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { peerRolePolicy, shippedPolicy } from "../src/core/iam/policy.js";
 import { crdPath, kinds, plurals } from "../src/crds/definitions.js";
 import { ensureBinaries } from "../test/env/binaries.js";
 import { generatedPath, renderTypes } from "./generate-types.js";
@@ -64,6 +66,11 @@ const outputs: (() => Promise<[string, string][]>)[] = [
     const { helm } = await ensureBinaries((line) => console.error(line));
     return [[join(root, "deploy", "switchyard.yaml"), await renderDeploy(helm)]];
   },
+  () =>
+    Promise.resolve([
+      [join(root, "deploy", "iam", "switchyard-controller.json"), `${JSON.stringify(shippedPolicy(), null, 2)}\n`],
+      [join(root, "deploy", "iam", "switchyard-peer-roles.json"), `${JSON.stringify(peerRolePolicy(), null, 2)}\n`],
+    ]),
 ];
 
 async function main(check: boolean): Promise<void> {

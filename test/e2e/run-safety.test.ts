@@ -2,8 +2,13 @@
  * Stories of the safety nets around a run, executed by eu-west-1's controller against two real clusters and the AWS
  * emulator: a failing step rolls the run back (traffic and the fencing record back to the source under a new epoch,
  * the frozen flag unfrozen); the kill switch holds a run before its first step until it is removed; and a plan keeps
- * only its historyLimit of finished runs.
+ * only its historyLimit of finished runs. And a webhook step's Secret (address and token) reaches its receiver and
+ * nothing else: not the run's journal or status, not its Events, not the controller's log.
  */
+import { randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { createServer, type IncomingHttpHeaders } from "node:http";
+import type { AddressInfo } from "node:net";
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { readFence } from "../../src/actuators/route53/fencing-record.js";
@@ -177,5 +182,51 @@ describe("run history", () => {
       return left.length === 2 ? left : undefined;
     });
     expect(names.sort()).toEqual(["history-2", "history-3"]);
+  });
+});
+
+describe("a webhook step's Secret", () => {
+  it("reaches the receiver it names and nothing else: not the run, its Events or the controller's log", async () => {
+    const heard: { url: string; headers: IncomingHttpHeaders }[] = [];
+    const receiver = createServer((req, res) => {
+      heard.push({ url: req.url ?? "", headers: req.headers });
+      req.resume().on("end", () => res.writeHead(204).end());
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    try {
+      const token = `tok-${randomUUID()}`;
+      const path = `/hooks/${randomUUID()}`;
+      const address = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}${path}`;
+      await west.core.createNamespacedSecret({
+        namespace,
+        body: { metadata: { name: "status-relay" }, stringData: { address, token, allowInsecure: "true" } },
+      });
+      await west.apply(
+        plan("notify", [
+          { name: "notify", webhook: { secretRef: { name: "status-relay" }, body: '{"text":"{{from}} to {{to}}"}' } },
+        ]),
+      );
+      await west.apply(run("notify-1", "notify"));
+      const done = await finished("notify-1");
+      expect(done.status?.phase).toBe("Succeeded");
+      expect(heard).toHaveLength(1);
+      expect(heard[0]?.url).toBe(path);
+      expect(heard[0]?.headers.authorization).toBe(`Bearer ${token}`);
+
+      const journal = JSON.stringify(done);
+      expect(journal).toContain("the address in Secret run-safety/status-relay");
+      const events = await west.core.listNamespacedEvent({ namespace });
+      const logs = await Promise.all(controllers!.processes.map((c) => readFile(c.process.logPath, "utf8")));
+      for (const [where, text] of [
+        ["the run", journal],
+        ["the Events", JSON.stringify(events.items)],
+        ["the controller's log", logs.join("\n")],
+      ] as const) {
+        expect(text.includes(token), `${where} holds the token`).toBe(false);
+        expect(text.includes(path), `${where} holds the address`).toBe(false);
+      }
+    } finally {
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
   });
 });

@@ -2,7 +2,13 @@
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { Route53Client } from "@aws-sdk/client-route-53";
-import type { AwsEmulatorInfo } from "./aws-emulator.js";
+import { controllerAccessKeyId, type AwsEmulatorInfo } from "./aws-emulator.js";
+
+/**
+ * The emulator as the controller reaches it: a test that runs controller code in-process (a lever, an actuator) gives
+ * it clients made from this, so that its calls count as the controller's in the IAM check (test/env/iam-check.ts).
+ */
+export const asController = (aws: AwsEmulatorInfo): AwsEmulatorInfo => ({ ...aws, accessKeyId: controllerAccessKeyId });
 
 /** maxAttempts defaults to 1 so that a test sees every error the emulator gives instead of the SDK's retries. */
 function clientConfig(aws: AwsEmulatorInfo, region: string, maxAttempts: number) {

@@ -14,9 +14,16 @@ export const python = process.env.SWITCHYARD_PYTHON ?? "python3";
 
 export interface AwsEmulatorInfo {
   endpoint: string;
+  /** what tests and fixtures sign with */
   accessKeyId: string;
   secretAccessKey: string;
 }
+
+/**
+ * What controller processes sign with (test/env/controller-process.ts), so that the emulator's log tells the
+ * controller's calls from the fixtures': the suite checks them against the shipped IAM policy (test/env/iam-check.ts).
+ */
+export const controllerAccessKeyId = "AKIASWITCHYARDCONTROLLER";
 
 export interface AwsEmulator {
   readonly info: AwsEmulatorInfo;
@@ -56,6 +63,7 @@ export interface EmulatedCall {
   service: string;
   action: string;
   time: number;
+  accessKeyId: string;
 }
 
 /** The plugin's test endpoints: timing, settable health, injected faults, and the log of calls served. */
@@ -103,5 +111,10 @@ export class EmulatorControl {
 
   calls(): Promise<EmulatedCall[]> {
     return this.send("GET", "calls");
+  }
+
+  /** The IAM actions (`service:Action`) each access key called since the emulator started, resets included. */
+  actionsByAccessKey(): Promise<Record<string, string[]>> {
+    return this.send("GET", "actions");
   }
 }

@@ -4,7 +4,7 @@
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { AwsEmulatorInfo } from "./aws-emulator.js";
+import { controllerAccessKeyId, type AwsEmulatorInfo } from "./aws-emulator.js";
 import { freePort, startProcess, waitUntilReady, type ManagedProcess } from "./processes.js";
 
 const root = join(fileURLToPath(import.meta.url), "..", "..", "..");
@@ -55,12 +55,14 @@ export async function startControllerProcess(options: ControllerProcessOptions):
   ];
   process.env.AWS_ACCESS_KEY_ID = options.aws.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY = options.aws.secretAccessKey;
+  // The controller signs with a key of its own: the emulator's log then tells its calls from the test's fixtures'.
+  const env = { ...process.env, AWS_ACCESS_KEY_ID: controllerAccessKeyId };
   const proc = startProcess(
     `controller ${identity}`,
     process.execPath,
     args,
     join(options.logDir, `controller-${identity}.log`),
-    options.failpoints ? { ...process.env, SWITCHYARD_FAILPOINTS: options.failpoints.join(",") } : process.env,
+    options.failpoints ? { ...env, SWITCHYARD_FAILPOINTS: options.failpoints.join(",") } : env,
   );
   const healthUrl = `http://127.0.0.1:${port}`;
   try {

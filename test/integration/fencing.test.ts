@@ -1,16 +1,27 @@
 /**
  * Invariant 1 against the AWS emulator: the active region moves by one batch that swaps the fencing record and the
  * weights together; of two controllers racing from the same read, exactly one wins and the loser changes nothing.
+ * A fencing record kept in its own (private) hosted zone is swapped alone, and the weights follow under the epoch won.
  */
-import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, type Change } from "@aws-sdk/client-route-53";
+import {
+  ChangeResourceRecordSetsCommand,
+  CreateHostedZoneCommand,
+  GetHostedZoneCommand,
+  type Change,
+} from "@aws-sdk/client-route-53";
 import { beforeEach, describe, expect, inject, it } from "vitest";
 import { readFence, swapFence, type FencingLocation } from "../../src/actuators/route53/fencing-record.js";
-import type { BatchOptions } from "../../src/actuators/route53/change-batch.js";
+import type { BatchOptions, Route53Api } from "../../src/actuators/route53/change-batch.js";
 import { observeWeightedRecords, planWeights, type WeightTarget } from "../../src/actuators/route53/weights.js";
+import type { LeverContext, LeverDeps } from "../../src/controllers/failoverrun/levers/lever.js";
+import { route53Lever } from "../../src/controllers/failoverrun/levers/route53.js";
 import { fenceChange, fencingRecordSet, nextFencingRecord } from "../../src/core/plan/fencing.js";
+import type { Route53Step } from "../../src/core/plan/steps.js";
+import type { FailoverRun } from "../../src/crds/generated/failoverruns.js";
 import { route53Quota } from "../../src/runtime/route53-quota.js";
-import { route53Client } from "../env/aws-clients.js";
+import { asController, route53Client } from "../env/aws-clients.js";
 import { EmulatorControl } from "../env/aws-emulator.js";
+import { regionPolicy } from "../fixtures/builders.js";
 
 const env = inject("env");
 const control = new EmulatorControl(env.aws.endpoint);
@@ -112,5 +123,191 @@ describe("fencing record", () => {
     expect(first.won).toBe(true);
     const again = await swapFence(route53, where, stale.current, stale.next, [], options);
     expect(again).toMatchObject({ won: false, reason: "LostFencingRace" });
+  });
+});
+
+describe("a fencing record in its own private hosted zone", () => {
+  let privateWhere: FencingLocation;
+  const unused = (what: string) => () => {
+    throw new Error(`the route53 lever must not use ${what}`);
+  };
+  const deps = (): LeverDeps => ({
+    route53: route53Client(asController(env.aws)),
+    route53Options: options,
+    rds: unused("rds"),
+    cloudwatch: unused("cloudwatch"),
+    configMaps: unused("configMaps"),
+    scales: unused("scales"),
+    jobs: unused("jobs"),
+    secrets: { readNamespacedSecret: unused("secrets") },
+    fetch: unused("fetch"),
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    now: () => Date.now(),
+  });
+  const step = (): Route53Step => ({
+    kind: "route53",
+    name: "shift-traffic",
+    bestEffort: false,
+    timeoutSeconds: 60,
+    retries: { limit: 3, backoffSeconds: 1 },
+    onRollback: "Restore",
+    route53: { ...weights("eu-west-1", "us-east-1") },
+  });
+  const context = (name: string): LeverContext => {
+    const run: FailoverRun = {
+      apiVersion: "switchyard.dev/v1alpha1",
+      kind: "FailoverRun",
+      metadata: { name, namespace: "default", uid: `uid-${name}` },
+      spec: { planRef: { name: "checkout" }, from: "us-east-1", to: "eu-west-1", trigger: "Manual" },
+      status: {},
+    };
+    const policy = regionPolicy("checkout", (p) => {
+      p.spec.fencing = { route53: { hostedZoneId: privateWhere.hostedZoneId, recordName: privateWhere.recordName } };
+    });
+    return { run, policy, namespace: "default", dryRun: false };
+  };
+  const trafficWeights = async () => {
+    const observed = await observeWeightedRecords(route53, weights("eu-west-1", "us-east-1"), options);
+    return { "us-east-1": observed.get("use1")?.Weight, "eu-west-1": observed.get("euw1")?.Weight };
+  };
+
+  beforeEach(async () => {
+    // The record's own zone: private, reachable by name only inside the VPC; the weights stay in the public zone.
+    const zone = await route53.send(
+      new CreateHostedZoneCommand({
+        Name: "switchyard.internal",
+        CallerReference: `private-${Date.now()}`,
+        VPC: { VPCRegion: "us-east-1", VPCId: "vpc-0a1b2c3d" },
+        HostedZoneConfig: { PrivateZone: true, Comment: "fencing records" },
+      }),
+    );
+    const hostedZoneId = zone.HostedZone?.Id?.split("/").at(-1) ?? "";
+    const found = await route53.send(new GetHostedZoneCommand({ Id: hostedZoneId }));
+    expect(found.HostedZone?.Config?.PrivateZone).toBe(true);
+    privateWhere = { hostedZoneId, recordName: "_switchyard.checkout.switchyard.internal", ttlSeconds: 60 };
+    const initial = fenceChange(
+      undefined,
+      fencingRecordSet(privateWhere.recordName, 60, { active: "us-east-1", epoch: 1 }),
+    );
+    await route53.send(
+      new ChangeResourceRecordSetsCommand({ HostedZoneId: hostedZoneId, ChangeBatch: { Changes: initial } }),
+    );
+  });
+
+  it("swaps the record alone in its zone, then moves the weights under the epoch won", async () => {
+    const lever = route53Lever(deps());
+    const ctx = context("checkout-run-7");
+    const prepared = await lever.prepare(step(), ctx);
+    expect(prepared.refusal).toBeUndefined();
+    const before = (await control.calls()).length;
+    const result = await lever.act(step(), ctx);
+    expect(result).toMatchObject({ type: "Succeeded", epoch: 2, observed: { changes: 2, fence: { epoch: 2 } } });
+    // Two batches, one per zone: the swap (the linearization point), then the weights.
+    const batches = (await control.calls()).slice(before).filter((c) => c.action === "ChangeResourceRecordSets");
+    expect(batches).toHaveLength(2);
+    expect((await readFence(route53, privateWhere, options))?.record).toMatchObject({
+      active: "eu-west-1",
+      epoch: 2,
+      run: "checkout-run-7",
+    });
+    expect(await trafficWeights()).toEqual({ "us-east-1": 0, "eu-west-1": 100 });
+    // The public zone never held a fencing record.
+    expect(await readFence(route53, { ...privateWhere, hostedZoneId: where.hostedZoneId }, options)).toBeUndefined();
+  });
+
+  it("after dying between the swap and the weights, moves only the weights under the same epoch", async () => {
+    // The swap of a run that died before its weights batch: the record names it, the traffic has not moved.
+    const current = await readFence(route53, privateWhere, options);
+    const won = await swapFence(
+      route53,
+      privateWhere,
+      current,
+      nextFencingRecord(current?.record, "eu-west-1", "checkout-run-8"),
+      [],
+      options,
+    );
+    expect(won.won).toBe(true);
+    expect(await trafficWeights()).toEqual({ "us-east-1": 100, "eu-west-1": 0 });
+
+    const result = await route53Lever(deps()).act(step(), context("checkout-run-8"));
+    expect(result).toMatchObject({ type: "Succeeded", epoch: 2 });
+    expect((await readFence(route53, privateWhere, options))?.record).toMatchObject({
+      epoch: 2,
+      run: "checkout-run-8",
+    });
+    expect(await trafficWeights()).toEqual({ "us-east-1": 0, "eu-west-1": 100 });
+  });
+
+  it("leaves the weights alone once another run has taken the record elsewhere", async () => {
+    const current = await readFence(route53, privateWhere, options);
+    await swapFence(
+      route53,
+      privateWhere,
+      current,
+      nextFencingRecord(current?.record, "ap-southeast-2", "someone-else"),
+      [],
+      options,
+    );
+    const result = await route53Lever(deps()).act(step(), context("checkout-run-9"));
+    expect(result.type).toBe("Refused");
+    expect((await readFence(route53, privateWhere, options))?.record).toMatchObject({ epoch: 2, run: "someone-else" });
+    expect(await trafficWeights()).toEqual({ "us-east-1": 100, "eu-west-1": 0 });
+  });
+
+  it("moves no weight when another run takes the record between its swap and its weights", async () => {
+    const controller = route53Client(asController(env.aws));
+    let interloped = false;
+    // Route53 as the lever sees it, with a second controller's swap landing just after the lever's own.
+    const racing: Route53Api = {
+      send: (async (command: Parameters<Route53Api["send"]>[0]) => {
+        const result = await controller.send(command as never);
+        const input = command.input as { HostedZoneId?: string };
+        if (
+          !interloped &&
+          command instanceof ChangeResourceRecordSetsCommand &&
+          input.HostedZoneId === privateWhere.hostedZoneId
+        ) {
+          interloped = true;
+          const current = await readFence(route53, privateWhere, options);
+          const next = nextFencingRecord(current?.record, "ap-southeast-2", "someone-else");
+          expect(await swapFence(route53, privateWhere, current, next, [], options)).toMatchObject({ won: true });
+        }
+        return result;
+      }) as Route53Api["send"],
+    };
+    const result = await route53Lever({ ...deps(), route53: racing }).act(step(), context("checkout-run-10"));
+    expect(interloped).toBe(true);
+    expect(result.type).toBe("Failed");
+    expect(result.type === "Failed" && result.message).toMatch(
+      /^the fencing record now names ap-southeast-2 at epoch 3 \(run someone-else\), not this run's/,
+    );
+    expect(await trafficWeights()).toEqual({ "us-east-1": 100, "eu-west-1": 0 });
+  });
+
+  it("of two runs racing across the zones, exactly one swaps and only its weights move", async () => {
+    const lever = route53Lever(deps());
+    const other = { ...step(), route53: { ...weights("ap-southeast-2", "us-east-1") } };
+    const south = (): LeverContext => {
+      const ctx = context("run-south");
+      ctx.run.spec.to = "ap-southeast-2";
+      ctx.policy.spec.regions.push({ name: "ap-southeast-2", role: "secondary" });
+      return ctx;
+    };
+    const west = context("run-west");
+    west.policy.spec.regions.push({ name: "ap-southeast-2", role: "secondary" });
+    const results = await Promise.all([lever.act(step(), west), lever.act(other, south())]);
+    const winners = results.filter((r) => r.type === "Succeeded");
+    expect(winners).toHaveLength(1);
+    expect(results.filter((r) => r.type === "Refused")).toEqual([
+      expect.objectContaining({ reason: "LostFencingRace" }),
+    ]);
+    const record = (await readFence(route53, privateWhere, options))?.record;
+    const observed = await observeWeightedRecords(route53, weights("eu-west-1", "us-east-1"), options);
+    const byRegion = {
+      "us-east-1": observed.get("use1")?.Weight,
+      "eu-west-1": observed.get("euw1")?.Weight,
+      "ap-southeast-2": observed.get("apse2")?.Weight,
+    };
+    expect(byRegion).toEqual({ "us-east-1": 0, "eu-west-1": 0, "ap-southeast-2": 0, [record!.active]: 100 });
   });
 });

@@ -18,7 +18,7 @@ import { fenceChange, fencingRecordSet } from "../../src/core/plan/fencing.js";
 import { GuardReason } from "../../src/core/plan/reasons.js";
 import type { RdsPromoteReplicaStep } from "../../src/core/plan/steps.js";
 import type { FailoverRun, FailoverRunStatusJournal } from "../../src/crds/generated/failoverruns.js";
-import { rdsClient, route53Client } from "../env/aws-clients.js";
+import { asController, rdsClient, route53Client } from "../env/aws-clients.js";
 import { EmulatorControl } from "../env/aws-emulator.js";
 import { regionPolicy } from "../fixtures/builders.js";
 
@@ -34,9 +34,9 @@ const unused = (what: string) => () => {
   throw new Error(`the rdsPromoteReplica lever must not use ${what}`);
 };
 const deps: LeverDeps = {
-  route53,
+  route53: route53Client(asController(env.aws)),
   route53Options: { acquire: () => Promise.resolve(), sleep: () => Promise.resolve() },
-  rds: (awsRegion) => rdsClient(env.aws, awsRegion),
+  rds: (awsRegion) => rdsClient(asController(env.aws), awsRegion),
   cloudwatch: unused("cloudwatch"),
   configMaps: unused("configMaps"),
   scales: unused("scales"),

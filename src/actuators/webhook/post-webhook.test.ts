@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classifyResponse, excerpt } from "./post-webhook.js";
+import { addressProblem, classifyResponse, excerpt } from "./post-webhook.js";
 
 describe("classifyResponse", () => {
   it.each([200, 201, 202, 204, 299])("%i succeeds", (status) => {
@@ -31,5 +31,23 @@ describe("excerpt", () => {
   it("puts the body on one line and cuts it with an ellipsis", () => {
     expect(excerpt("  a\n  b  ")).toBe("a b");
     expect(excerpt("abcdef", 3)).toBe("abc…");
+  });
+});
+
+describe("addressProblem", () => {
+  it.each([
+    ["https://hooks.example.com/services/T0/B0/x", false, undefined],
+    ["http://relay.monitoring.svc:8080/hook", true, undefined],
+    ["http://relay.monitoring.svc:8080/hook", false, 'is plain http:// (set key allowInsecure to "true" to allow it)'],
+    ["ftp://files.example.com/x", true, "has scheme ftp, not https"],
+    ["hooks.example.com/x", true, "is not an absolute URL"],
+  ])("%s (allowInsecure %s): %s", (address, allowInsecure, problem) => {
+    expect(addressProblem(address, allowInsecure)).toBe(problem);
+  });
+
+  it("never repeats the address, which may itself be a credential", () => {
+    for (const address of ["http://x/s3cr3t", "gopher://x/s3cr3t", "s3cr3t"]) {
+      expect(addressProblem(address, false)).not.toMatch(/s3cr3t/);
+    }
   });
 });

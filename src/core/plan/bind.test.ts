@@ -43,7 +43,7 @@ const checkout: FailoverPlanSpecStep[] = [
   { name: "approve-unfreeze", approval: { message: "Confirm writes may resume in {{to}} (moved from {{from}})" } },
   {
     name: "notify",
-    webhook: { url: "https://hooks.example.com/x", body: '{"text":"{{from}} → {{to}}"}', secretRef: { name: "hook" } },
+    webhook: { body: '{"text":"{{from}} → {{to}}"}', secretRef: { name: "hook" } },
   },
   {
     name: "unfreeze",
@@ -94,7 +94,7 @@ describe("bindPlan", () => {
     });
     expect(notify).toMatchObject({
       kind: "webhook",
-      webhook: { body: `{"text":"${FROM} → ${TO}"}`, secretRef: { name: "hook", key: "token" } },
+      webhook: { body: `{"text":"${FROM} → ${TO}"}`, secretRef: { name: "hook" } },
     });
     expect(unfreeze).toMatchObject({ kind: "flag", flag: { region: TO, value: "false" } });
   });
@@ -130,6 +130,17 @@ describe("bindPlan", () => {
       ["job", TO],
       ["rdsPromoteReplica", TO],
     ]);
+  });
+
+  it("binds a webhook to its plan-given URL or to its Secret, never to both", () => {
+    const url = bindStep({ name: "n", webhook: { url: "https://status.example.com/x", body: "{{to}}" } }, binding);
+    expect(url.step).toMatchObject({ kind: "webhook", webhook: { url: "https://status.example.com/x", body: TO } });
+    // Both given (an object that bypassed admission): the Secret's address wins, so no token meets a plan's URL.
+    const both = bindStep(
+      { name: "n", webhook: { url: "https://collector.example.net", secretRef: { name: "relay" } } },
+      binding,
+    );
+    expect(both.step).toEqual(expect.objectContaining({ webhook: { secretRef: { name: "relay" }, body: "" } }));
   });
 
   it("does not alias the plan object: a bound step may be recorded and changed freely", () => {
@@ -311,7 +322,6 @@ describe("defaults", () => {
       route53Type: stepAt("route53", "type"),
       auroraMode: stepAt("auroraGlobal", "mode"),
       waitForHealthy: stepAt("waitFor", "healthy"),
-      webhookSecretKey: stepAt("webhook", "secretRef", "key"),
     }).toEqual(stepDefaults);
     expect({
       onFailure: planAt("onFailure"),

@@ -166,15 +166,10 @@ export function bindStep(spec: FailoverPlanSpecStep, binding: Binding): StepBind
   }
   if (spec.webhook !== undefined) {
     const w = spec.webhook;
-    const webhook: BoundStep & { kind: "webhook" } = {
-      ...common,
-      kind: "webhook",
-      webhook: { url: w.url, body: bindText(w.body ?? "", binding) },
-    };
-    if (w.secretRef !== undefined) {
-      webhook.webhook.secretRef = { name: w.secretRef.name, key: w.secretRef.key ?? stepDefaults.webhookSecretKey };
-    }
-    return { step: webhook, problems: [] };
+    const body = bindText(w.body ?? "", binding);
+    // The CRD admits exactly one of the two (CEL); a Secret wins should an object bypass admission.
+    const target = w.secretRef !== undefined ? { secretRef: { name: w.secretRef.name } } : { url: w.url ?? "" };
+    return { step: { ...common, kind: "webhook", webhook: { ...target, body } }, problems: [] };
   }
   if (spec.waitFor !== undefined) {
     const w = spec.waitFor;

@@ -31,7 +31,6 @@ export const stepDefaults = {
   route53Type: "CNAME",
   auroraMode: "SwitchoverOnly",
   waitForHealthy: true,
-  webhookSecretKey: "token",
 } as const;
 
 /** The CRD's plan-level defaults. */
@@ -115,7 +114,11 @@ export interface JobStep extends StepCommon {
 
 export interface WebhookStep extends StepCommon {
   kind: "webhook";
-  webhook: { url: string; secretRef?: { name: string; key: string }; body: string };
+  /**
+   * Where to POST: a plan-given https URL (no credentials), or a Secret that names the address and the token
+   * together, so a token only goes where the Secret's owner said (design invariant 8). The CRD admits exactly one.
+   */
+  webhook: ({ url: string; secretRef?: never } | { secretRef: { name: string }; url?: never }) & { body: string };
 }
 
 export interface WaitForStep extends StepCommon {

@@ -244,13 +244,13 @@ export interface FailoverPlanSpecStepJob {
   template: Record<string, unknown>;
 }
 /**
- * POST to an HTTP(S) endpoint (for example to notify a status page or a third party). A 2xx answer succeeds; the receiver must tolerate repeated calls, since a retry may resend.
+ * POST to an HTTPS endpoint (for example to notify a status page or a third party). A 2xx answer succeeds; the receiver must tolerate repeated calls, since a retry may resend. Set exactly one of url (an https endpoint, no credentials sent) and secretRef (a Secret that holds both the endpoint and its token): a token only ever goes to the address its Secret's owner wrote next to it, never to a URL the plan names. Redirects are not followed.
  */
 export interface FailoverPlanSpecStepWebhook {
   /**
-   * Absolute http:// or https:// URL to POST to.
+   * Absolute https:// URL to POST to, without credentials (no Authorization header is sent). To send a token, use secretRef instead and put the address in the Secret.
    */
-  url: string;
+  url?: string;
   secretRef?: FailoverPlanSpecStepWebhookSecretRef;
   /**
    * Request body; the templates {{from}} and {{to}} are replaced. Omitted means an empty body.
@@ -258,17 +258,13 @@ export interface FailoverPlanSpecStepWebhook {
   body?: string;
 }
 /**
- * A Secret in this namespace whose value is sent as a bearer token in the Authorization header. Omitted means no Authorization header.
+ * A Secret in this namespace that names the endpoint and its credentials together, as a Flux notification Provider's Secret does: key address (required, an absolute https:// URL), key token (optional, sent as "Authorization: Bearer <token>") and key allowInsecure (optional; "true" lets address be plain http://, for a receiver inside the cluster). The token is never logged, journaled or put in an Event or status.
  */
 export interface FailoverPlanSpecStepWebhookSecretRef {
   /**
    * Name of the Secret.
    */
   name: string;
-  /**
-   * Key in the Secret holding the token. Default "token".
-   */
-  key?: string;
 }
 /**
  * Wait until a signal of the RegionPolicy reports the wanted state (for example until the new region's endpoint passes), up to the step's timeoutSeconds.

@@ -270,7 +270,7 @@ export interface RegionPolicySpecFencing {
  */
 export interface RegionPolicySpecFencingRoute53 {
   /**
-   * Id of the hosted zone holding the record (for example Z0123456789ABCDEF).
+   * Id of the hosted zone holding the record (for example Z0123456789ABCDEF). A private hosted zone of its own is recommended, so the record is not published; when it is not the zone of the plan's weights, the swap and the weights are two batches (the swap first).
    */
   hostedZoneId: string;
   /**

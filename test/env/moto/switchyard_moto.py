@@ -31,7 +31,9 @@ Test endpoints under /_switchyard/ (JSON bodies):
 - POST /_switchyard/faults                  {"service": "route53", "action": "ChangeResourceRecordSets" | "*",
                                             "code": "Throttling", "count": N}  (answers the next N calls with it;
                                             "code": "Latency", "delaySeconds": S answers them normally, S late)
-- GET  /_switchyard/calls                   every AWS call served: [{"service", "action", "time"}]
+- GET  /_switchyard/calls                   every AWS call served: [{"service", "action", "time", "accessKeyId"}]
+- GET  /_switchyard/actions                 the IAM actions called by each access key since the server started
+                                            (a reset keeps them): {"<access key id>": ["route53:GetChange", ...]}
 - POST /_switchyard/reset                   clears this plugin's state and moto's
 """
 
@@ -187,13 +189,25 @@ def take_fault(service: str, action: str) -> Fault | None:
 
 original_call_action = BaseResponse.call_action
 
+# The IAM actions each access key called since the server started; a reset keeps them, so that a test run can ask at
+# its end which actions the controller (which signs with its own key) used across every test file.
+ACTIONS_BY_KEY: dict[str, set[str]] = {}
+CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
+
+
+def access_key_of(response: BaseResponse) -> str:
+    match = CREDENTIAL.search(str(response.headers.get("Authorization", "")))
+    return match.group(1) if match else ""
+
 
 def call_action(self: BaseResponse) -> Any:
     now = time.time()
     complete_due_transitions(now)
     action = self._get_action()
+    key = access_key_of(self)
     with LOCK:
-        STATE.calls.append({"service": self.service_name, "action": action, "time": now})
+        STATE.calls.append({"service": self.service_name, "action": action, "time": now, "accessKeyId": key})
+        ACTIONS_BY_KEY.setdefault(key, set()).add(f"{self.service_name}:{action}")
     fault = take_fault(self.service_name, action)
     if fault is not None and fault.code == "Latency":
         # moto's server is threaded: this call waits, the others are served meanwhile (as a slow AWS endpoint is).
@@ -463,6 +477,8 @@ def handle_plugin_request(method: str, path: str, body: dict[str, Any]) -> tuple
     with LOCK:
         if method == "GET" and parts == ["calls"]:
             return 200, STATE.calls
+        if method == "GET" and parts == ["actions"]:
+            return 200, {key: sorted(actions) for key, actions in ACTIONS_BY_KEY.items()}
         if method != "POST":
             return 405, {"error": f"{method} not allowed"}
         if parts == ["config"]:

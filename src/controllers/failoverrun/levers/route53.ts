@@ -1,5 +1,7 @@
 /**
- * Route53 weights, and with a fencing record the epoch compare-and-swap in the same change batch (invariant 1).
+ * Route53 weights, and with a fencing record the epoch compare-and-swap (invariant 1): in the same change batch when
+ * the record and the weights share a hosted zone, else the swap first in the record's zone and the weights after it,
+ * under the epoch won (docs/decisions.md, "A fencing record in its own hosted zone").
  */
 import type { Change } from "@aws-sdk/client-route-53";
 import { submitBatch, waitInsync } from "../../../actuators/route53/change-batch.js";
@@ -120,7 +122,7 @@ export function route53Lever(deps: LeverDeps): Lever<Route53Step> {
       if (refusal && atSwap.has(refusal.reason)) {
         return { type: "Refused", reason: refusal.reason, message: refusal.message };
       }
-      return swap(deps, where, fence, ctx.run.spec.to, plan.changes, ctx);
+      return swap(deps, where, fence, ctx.run.spec.to, plan.changes, step.route53.hostedZoneId, ctx);
     },
     async restore(step, before, ctx) {
       const weights = before.weights as Record<string, number> | undefined;
@@ -141,7 +143,7 @@ export function route53Lever(deps: LeverDeps): Lever<Route53Step> {
           message: `the fencing record now names ${fence.record.active} at epoch ${fence.record.epoch}, not this run's; traffic is left as it is`,
         };
       }
-      return swap(deps, where, fence, ctx.run.spec.from, plan.changes, ctx);
+      return swap(deps, where, fence, ctx.run.spec.from, plan.changes, step.route53.hostedZoneId, ctx);
     },
   };
 }
@@ -167,20 +169,50 @@ async function applyWeights(deps: LeverDeps, zone: string, changes: Change[], ct
   return { type: "Succeeded", observed: { changes: changes.length, changeId: id } };
 }
 
+/** Route53 names a zone "Z123" or "/hostedzone/Z123"; both are the same zone. */
+const sameZone = (a: string, b: string) => a.replace(/^\/hostedzone\//, "") === b.replace(/^\/hostedzone\//, "");
+
 async function swap(
   deps: LeverDeps,
   where: FencingLocation,
   fence: ObservedFence | undefined,
   active: string,
   changes: Change[],
+  weightsZone: string,
   ctx: LeverContext,
 ): Promise<LeverResult> {
   const next = nextRecord(fence?.record, active, ctx, deps.now());
-  const result = await swapFence(deps.route53, where, fence, next, changes, deps.route53Options);
+  // A batch is atomic only within one zone: a record kept apart (a private zone) is swapped alone, first.
+  const together = sameZone(where.hostedZoneId, weightsZone);
+  const result = await swapFence(deps.route53, where, fence, next, together ? changes : [], deps.route53Options);
   if (!result.won) return { type: "Refused", reason: result.reason, message: result.message };
-  return {
-    type: "Succeeded",
-    epoch: result.record.epoch,
-    observed: { changes: changes.length, changeId: result.changeId, epoch: result.record.epoch },
-  };
+  const won = { changeId: result.changeId, epoch: result.record.epoch };
+  if (together) return { type: "Succeeded", epoch: won.epoch, observed: { changes: changes.length, ...won } };
+  // Under the epoch just won. Should this fail or the process die here, the step's next attempt finds the record
+  // naming this run and moves only the weights ("won before a restart" in act) — or, once another run has taken the
+  // record, is refused by the guards instead of moving traffic under an epoch it no longer holds.
+  const moved = await movedUnder(deps, where, weightsZone, changes, ctx);
+  if (moved.type !== "Succeeded") return moved;
+  return { type: "Succeeded", epoch: won.epoch, observed: { ...moved.observed, fence: won } };
+}
+
+/**
+ * The weights moved by a run that holds the fencing record in another zone: read the record once more just before, so
+ * that traffic only moves while it still names this run (a later winner's swap, in between, stops it here).
+ */
+async function movedUnder(
+  deps: LeverDeps,
+  where: FencingLocation,
+  zone: string,
+  changes: Change[],
+  ctx: LeverContext,
+): Promise<LeverResult> {
+  const fence = await readFence(deps.route53, where, deps.route53Options);
+  if (fence?.record.run !== runName(ctx)) {
+    return {
+      type: "Failed",
+      message: `the fencing record now names ${fence?.record.active ?? "no region"} at epoch ${fence?.record.epoch ?? 0} (run ${fence?.record.run ?? "none"}), not this run's; the weights are left as they are`,
+    };
+  }
+  return applyWeights(deps, zone, changes, ctx);
 }
