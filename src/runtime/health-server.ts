@@ -1,4 +1,7 @@
-/** /healthz (the process runs), /readyz (its caches are synced) and /metrics, served by every replica, leader or not. */
+/**
+ * /healthz (the process runs), /readyz (it can do its job: caches synced, able to campaign for the Lease) and /metrics,
+ * served by every replica, leader or not.
+ */
 import { createServer, type Server } from "node:http";
 import type { Registry } from "prom-client";
 
@@ -10,7 +13,8 @@ export interface HealthServer {
 export async function startHealthServer(
   hostPort: string,
   registry: Registry,
-  isReady: () => boolean,
+  /** undefined when ready; else why not, which /readyz answers with its 503 */
+  notReady: () => string | undefined,
 ): Promise<HealthServer> {
   const separator = hostPort.lastIndexOf(":");
   const host = hostPort.slice(0, separator) || "0.0.0.0";
@@ -20,8 +24,8 @@ export async function startHealthServer(
     if (path === "/healthz") {
       res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
     } else if (path === "/readyz") {
-      const ready = isReady();
-      res.writeHead(ready ? 200 : 503, { "content-type": "text/plain" }).end(ready ? "ok\n" : "caches not synced\n");
+      const why = notReady();
+      res.writeHead(why === undefined ? 200 : 503, { "content-type": "text/plain" }).end(`${why ?? "ok"}\n`);
     } else if (path === "/metrics") {
       registry.metrics().then(
         (body) => res.writeHead(200, { "content-type": registry.contentType }).end(body),

@@ -26,15 +26,20 @@ export async function runController(config: Config, log: Logger): Promise<Runnin
   const informers = clusterInformers(kc, config, log);
   for (const i of informers.all) i.start();
 
-  const health = await startHealthServer(config.healthAddress, metrics.registry, () =>
-    informers.all.every((i) => i.hasSynced()),
-  );
+  // Ready once it can do its job: the caches synced, and able to campaign for the Lease (else it would never act).
+  const electorRef: { current?: LeaderElector } = {};
+  const health = await startHealthServer(config.healthAddress, metrics.registry, () => {
+    const unsynced = informers.all.filter((i) => !i.hasSynced()).length;
+    if (unsynced > 0) return `caches not synced (${unsynced} of ${informers.all.length} watches)`;
+    return electorRef.current?.configurationProblem();
+  });
   log.info({ address: health.address() }, "serving /healthz, /readyz and /metrics");
 
   const identity = config.identity ?? defaultIdentity();
   const failpoint = failpoints(process.env[failpointsVariable], log);
   const clients = connect(kc, informers, config, log, identity, metrics);
   const elector = leaderElector({ kc, config, log, metrics, identity, clients, failpoint });
+  electorRef.current = elector;
   registerObjectMetrics(metrics.registry, {
     policies: () => informers.policies.list(),
     plans: () => informers.plans.list(),

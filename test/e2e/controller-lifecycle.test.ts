@@ -3,7 +3,7 @@
  * a restart of the API server underneath a running controller. Uses a control plane of its own, since it stops the
  * API server.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CoordinationV1Api, KubeConfig } from "@kubernetes/client-node";
@@ -88,6 +88,36 @@ afterAll(async () => {
 });
 
 describe("leader election between replicas", () => {
+  it("started without its lease namespace: not ready, saying why once in one plain line; ready and leading once it exists", async () => {
+    await stopEarlierReplicas();
+    const namespace = "switchyard-not-yet";
+    const controller = await started!.start("us-east-1", plane.info, {
+      identity: "no-namespace",
+      lease: fast,
+      leaseName: "no-namespace",
+      leaseNamespace: namespace,
+      waitForReady: false,
+    });
+    const why = await eventually("/readyz to say why it is not ready", async () => {
+      const answer = await fetch(`${controller.healthUrl}/readyz`);
+      const text = await answer.text();
+      return answer.status === 503 && text.includes("Lease") ? text : undefined;
+    });
+    expect(why).toContain(`namespace ${namespace} does not exist`);
+    // Many retries later (every half second), still one line, not one per retry.
+    await new Promise((r) => setTimeout(r, 4000));
+    const log = await readFile(join(dir, "controller-no-namespace.log"), "utf8");
+    const lines = log.split("\n").filter((l) => l.includes("cannot take part in leader election"));
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 50 });
+    expect(await controller.isLeader()).toBe(false);
+
+    await cluster.createNamespace(namespace);
+    await eventually("ready and leading", async () =>
+      (await fetch(`${controller.healthUrl}/readyz`)).ok && (await controller.isLeader()) ? true : undefined,
+    );
+  });
+
   it("exactly one leads; after a SIGKILL the other leads within lease duration + retry period", async () => {
     const replicas = [await replica("a", "crash"), await replica("b", "crash")];
     const leader = await leaderOf(replicas);

@@ -31,6 +31,8 @@ export interface ControllerProcessOptions {
   /** short lease timings make leader-election tests quick */
   lease?: { durationSeconds: number; renewDeadlineSeconds: number; retryPeriodSeconds: number };
   extraArgs?: string[];
+  /** false: return once it serves /healthz, without waiting for /readyz (for a story about why it is not ready) */
+  waitForReady?: boolean;
   /** failpoints (src/runtime/failpoints.ts) at which the process kills itself */
   failpoints?: string[];
 }
@@ -66,7 +68,8 @@ export async function startControllerProcess(options: ControllerProcessOptions):
   );
   const healthUrl = `http://127.0.0.1:${port}`;
   try {
-    await waitUntilReady(proc, async () => (await fetch(`${healthUrl}/readyz`)).ok, 60_000);
+    const path = options.waitForReady === false ? "/healthz" : "/readyz";
+    await waitUntilReady(proc, async () => (await fetch(`${healthUrl}${path}`)).ok, 60_000);
   } catch (error) {
     // One that never became ready is not left behind for the caller to find.
     await proc.kill();

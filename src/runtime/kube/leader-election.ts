@@ -75,6 +75,8 @@ export class LeaderElector {
   private stepDown: Promise<void> = Promise.resolve();
   /** Counts ended terms, so a write that was in flight when a term ended cannot revive it. */
   private endedTerms = 0;
+  /** Why this replica cannot take part in the election at all (RBAC, a missing namespace), until an attempt works. */
+  private problem: string | undefined;
 
   constructor(private readonly options: LeaderElectorOptions) {
     this.config = leaderElectionConfig(options.config);
@@ -107,6 +109,15 @@ export class LeaderElector {
    */
   isLeader(): boolean {
     return isLeading(this.state, this.timers.now(), this.config);
+  }
+
+  /**
+   * Why this replica cannot campaign, if it cannot: the Lease is forbidden to it or its namespace does not exist.
+   * Such a replica would never act, so it is not ready (main.ts turns this into /readyz). Retried like any failure:
+   * fixing the RBAC or creating the namespace clears it on the next attempt.
+   */
+  configurationProblem(): string | undefined {
+    return this.problem;
   }
 
   /**
@@ -153,7 +164,8 @@ export class LeaderElector {
       lease = await this.lease.read(signal);
     } catch (error) {
       if (signal.aborted) return;
-      this.log.warn({ err: error, lease: this.options.name }, "could not read the leader Lease");
+      if (!this.misconfigured("read", error))
+        this.log.warn({ err: error, lease: this.options.name }, "could not read the leader Lease");
       this.checkDeadline();
       return;
     }
@@ -169,6 +181,7 @@ export class LeaderElector {
     });
     switch (decision.action) {
       case "wait":
+        this.problem = undefined;
         return;
       case "lost":
         this.stopLeading(decision.reason, decision.holder);
@@ -192,13 +205,14 @@ export class LeaderElector {
       if (statusOf(error) === 409) {
         // Optimistic concurrency: another elector wrote first. The next read shows who.
         this.log.debug({ lease: this.options.name }, "the leader Lease changed under us");
-      } else {
+      } else if (!this.misconfigured("write", error)) {
         this.log.warn({ err: error, lease: this.options.name }, "could not write the leader Lease");
       }
       this.checkDeadline();
       return;
     }
     if (signal.aborted) return;
+    this.problem = undefined;
     this.observe(written);
     // The term ended while the write was out (deadline): the next attempt, after onStoppedLeading has finished,
     // starts a new one. Until then the Lease names us, so nobody else can take it.
@@ -212,6 +226,28 @@ export class LeaderElector {
     } else {
       this.startLeading(next, record);
     }
+  }
+
+  /**
+   * Records a failure that retrying alone will not cure (403: no RBAC for Leases there; 404 on a write: no such
+   * namespace) and says so once, in one plain line, rather than as a warning per retry.
+   */
+  private misconfigured(operation: "read" | "write", error: unknown): boolean {
+    const status = statusOf(error);
+    const where = `Lease ${this.options.namespace}/${this.options.name}`;
+    let problem: string | undefined;
+    if (status === 401 || status === 403)
+      problem = `not allowed to ${operation} the ${where} (HTTP ${status}): check the RBAC for leases in namespace ${this.options.namespace}`;
+    else if (status === 404 && operation === "write")
+      problem = `cannot create the ${where}: namespace ${this.options.namespace} does not exist`;
+    if (!problem) return false;
+    if (problem !== this.problem)
+      this.log.error(
+        { lease: this.options.name },
+        `this replica cannot take part in leader election and will never act: ${problem}`,
+      );
+    this.problem = problem;
+    return true;
   }
 
   private startLeading(state: ElectorState, record: LeaseRecord): void {
