@@ -25,6 +25,16 @@ export const configSchema = z
     logLevel: z.enum(["trace", "debug", "info", "warn", "error"]).default("info"),
     shutdownGraceSeconds: seconds.default(20),
     awsEndpoint: z.url().optional().describe("AWS API endpoint override (an emulator in tests)"),
+    defaultServiceAccount: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, "must be a ServiceAccount name")
+      .optional()
+      .describe("the ServiceAccount (of the policy's namespace) acted as when neither plan nor policy names one"),
+    actAsController: z
+      .enum(["true", "false"])
+      .default("false")
+      .transform((v) => v === "true")
+      .describe("single-tenant installs: with no ServiceAccount named anywhere, act as the controller itself"),
   })
   .refine((c) => c.renewDeadlineSeconds < c.leaseDurationSeconds, {
     message: "renewDeadlineSeconds must be shorter than leaseDurationSeconds",

@@ -13,26 +13,27 @@ const reachabilityTimeoutMs = 3_000;
 export class PeerClusters {
   private readonly cache = new Map<string, { resourceVersion: string; kubeConfig: KubeConfig }>();
   private readonly reachability = new Map<string, { at: number; answer: Promise<boolean> }>();
-  private readonly core: CoreV1Api;
 
+  /**
+   * `secretsFor(namespace, policy)`: the Secrets of this cluster as the tenant sees them — read with the identity of
+   * the policy that names the kubeconfig (tenant-clients.ts), never with the controller's own.
+   */
   constructor(
     private readonly local: KubeConfig,
     private readonly localRegion: string,
     private readonly policies: () => RegionPolicy[],
-  ) {
-    this.core = local.makeApiClient(CoreV1Api);
-  }
+    private readonly secretsFor: (namespace: string, policy: RegionPolicy) => Pick<CoreV1Api, "readNamespacedSecret">,
+  ) {}
 
   async kubeConfigFor(region: string, namespace: string): Promise<KubeConfig> {
     if (region === this.localRegion) return this.local;
-    const ref = this.policies()
-      .filter((p) => p.metadata.namespace === namespace)
-      .flatMap((p) => p.spec.regions)
-      .find((r) => r.name === region && r.cluster?.kubeconfigSecretRef)?.cluster?.kubeconfigSecretRef;
-    if (!ref) {
+    const named = (p: RegionPolicy) => p.spec.regions.find((r) => r.name === region && r.cluster?.kubeconfigSecretRef);
+    const policy = this.policies().find((p) => p.metadata.namespace === namespace && named(p));
+    const ref = policy && named(policy)?.cluster?.kubeconfigSecretRef;
+    if (!policy || !ref) {
       throw new Error(`region ${region} has no cluster.kubeconfigSecretRef, and it is not this controller's region`);
     }
-    const secret = await this.core.readNamespacedSecret({ name: ref.name, namespace });
+    const secret = await this.secretsFor(namespace, policy).readNamespacedSecret({ name: ref.name, namespace });
     const cacheKey = `${namespace}/${ref.name}/${ref.key ?? "kubeconfig"}`;
     const cached = this.cache.get(cacheKey);
     if (cached && cached.resourceVersion === secret.metadata?.resourceVersion) return cached.kubeConfig;

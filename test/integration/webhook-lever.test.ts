@@ -71,7 +71,7 @@ const deps = (): LeverDeps => ({
   configMaps: unused("configMaps"),
   scales: unused("scales"),
   jobs: unused("jobs"),
-  secrets: core,
+  secrets: () => core,
   fetch: (input, init) => fetch(input, init),
   sleep: () => Promise.resolve(),
   now: () => Date.now(),

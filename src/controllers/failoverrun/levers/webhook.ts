@@ -17,7 +17,7 @@ const idempotencyKey = (step: WebhookStep, ctx: LeverContext) =>
 export function webhookLever(deps: LeverDeps): Lever<WebhookStep> {
   const token = (step: WebhookStep, ctx: LeverContext) =>
     step.webhook.secretRef
-      ? readToken(deps.secrets, ctx.namespace, step.webhook.secretRef)
+      ? readToken(deps.secrets(ctx.namespace, ctx.serviceAccountName), ctx.namespace, step.webhook.secretRef)
       : Promise.resolve(undefined);
   return {
     async prepare(step, ctx) {
