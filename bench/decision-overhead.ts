@@ -130,6 +130,8 @@ try {
     queue: new WorkQueue<string>(),
     log: pino({ level: "silent" }),
     localRegion: "eu-west-1",
+    // As the chart configures the controller: the tenant's default ServiceAccount.
+    tenancy: { defaultServiceAccount: "switchyard-tenant" },
     workers: 2,
     now: Date.now,
     onReconciled: (seconds, error) => {

@@ -2,15 +2,10 @@
  * Everything outside this process that it talks to, built once at start: the informers of this cluster, the peer
  * clusters, the AWS clients, and the Switchyard adapters over them that the controllers are handed (stores, events,
  * fence ports, levers, probes). Every replica builds all of it; only the leader's controllers use the writing half.
+ * What is done in this cluster on a tenant's behalf goes through the tenant clients (its ServiceAccount); only the
+ * Switchyard kinds, Events and the Lease use the controller's own identity.
  */
-import {
-  AppsV1Api,
-  BatchV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  KubeConfig,
-  type KubernetesObject,
-} from "@kubernetes/client-node";
+import { BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { Route53Client } from "@aws-sdk/client-route-53";
@@ -18,6 +13,7 @@ import type { BatchOptions } from "../actuators/route53/change-batch.js";
 import { levers, type Levers } from "../controllers/failoverrun/levers/index.js";
 import type { RunDeps } from "../controllers/failoverrun/ports.js";
 import type { FencePorts } from "../controllers/regionpolicy/ports.js";
+import { policyActingAs, type Tenancy } from "../core/tenancy.js";
 import { group, plurals, version, type Kind } from "../crds/definitions.js";
 import type { DrillSchedule } from "../crds/generated/drillschedules.js";
 import type { FailoverPlan } from "../crds/generated/failoverplans.js";
@@ -40,6 +36,7 @@ import type { Metrics } from "./metrics.js";
 import { PeerClusters } from "./peer-clusters.js";
 import { route53Quota } from "./route53-quota.js";
 import { KubeDrillStore, KubeSwitchyardStore } from "./switchyard-store.js";
+import { TenantClients } from "./tenant-clients.js";
 
 export interface Informers {
   policies: Informer<RegionPolicy>;
@@ -85,6 +82,12 @@ export function clusterInformers(kc: KubeConfig, config: Config, log: Logger): I
   return { policies, plans, runs, schedules, all: [policies, plans, runs, schedules] };
 }
 
+/** The controller's tenancy settings, as the controllers are handed them. */
+export const tenancyOf = (config: Config): Tenancy => ({
+  ...(config.defaultServiceAccount ? { defaultServiceAccount: config.defaultServiceAccount } : {}),
+  actAsController: config.actAsController,
+});
+
 export function connect(
   kc: KubeConfig,
   informers: Informers,
@@ -102,17 +105,35 @@ export function connect(
       "--allow-controller-aws-identity: peer Secrets may have EKS tokens signed as this controller's AWS identity",
     );
   }
+  const tenants = new TenantClients(kc, config.actAsController);
+  const tenancy = tenancyOf(config);
+  // What a policy owns (role state, local workload reads, drill reports, its kubeconfig Secrets) acts as its identity.
+  const asPolicy = (namespace: string, policy: RegionPolicy | undefined): string | undefined => {
+    const plan = plans.get(`${namespace}/${policy?.spec.automation.failoverPlanRef?.name ?? ""}`);
+    const acting = policyActingAs(namespace, policy?.spec, plan?.spec, tenancy);
+    return acting.ok ? acting.serviceAccountName : undefined;
+  };
+  const policyNamed = (namespace: string, name: string | undefined) => policies.get(`${namespace}/${name ?? ""}`);
   const eksTokens = new EksTokens(config.awsEndpoint ? { endpoint: config.awsEndpoint } : {});
-  const peers = new PeerClusters(kc, config.region, () => policies.list(), {
-    allowKubeconfigExec: config.allowKubeconfigExec,
-    allowControllerAwsIdentity: config.allowControllerAwsIdentity,
-    eksTokens,
-    log: log.child({ component: "peer-clusters" }),
-  });
+  const peers = new PeerClusters(
+    kc,
+    config.region,
+    () => policies.list(),
+    (namespace, policy) => tenants.core(namespace, asPolicy(namespace, policy)),
+    {
+      allowKubeconfigExec: config.allowKubeconfigExec,
+      allowControllerAwsIdentity: config.allowControllerAwsIdentity,
+      eksTokens,
+      log: log.child({ component: "peer-clusters" }),
+    },
+  );
   const store = new KubeSwitchyardStore(kc.makeApiClient(CustomObjectsApi), { policies, plans, runs });
   const drillStore = new KubeDrillStore(
     store,
-    { custom: kc.makeApiClient(CustomObjectsApi), configMaps: kc.makeApiClient(CoreV1Api) },
+    {
+      custom: kc.makeApiClient(CustomObjectsApi),
+      configMaps: (namespace, policy) => tenants.core(namespace, asPolicy(namespace, policyNamed(namespace, policy))),
+    },
     async (region, namespace) => (await peers.kubeConfigFor(region, namespace)).makeApiClient(CustomObjectsApi),
     { schedules },
   );
@@ -124,17 +145,18 @@ export function connect(
     store,
     drillStore,
     events,
-    fence: fencePorts(aws.route53, aws.route53Options, {
-      core: kc.makeApiClient(CoreV1Api),
-      apps: kc.makeApiClient(AppsV1Api),
-    }),
+    fence: fencePorts(aws.route53, aws.route53Options, tenants),
     moveFinished: moveFinishedPort(aws.route53, aws.route53Options),
-    levers: planLevers(kc, peers, aws),
+    levers: planLevers(config.region, tenants, peers, aws),
     probes: {
       http: probeHttp,
       prometheus: probePrometheus,
       route53HealthCheck: route53HealthCheckProbe(aws.route53, { ...aws.route53Options, maxAttempts: 3 }),
-      workload: workloadProbe((region, namespace) => peers.apps(region, namespace)),
+      workload: workloadProbe(async (region, namespace, policy) =>
+        region === config.region
+          ? tenants.apps(namespace, asPolicy(namespace, policyNamed(namespace, policy)))
+          : peers.apps(region, namespace),
+      ),
     },
     destroy: () => {
       aws.destroy();
@@ -175,16 +197,22 @@ function awsClients(config: Config, metrics: Metrics | undefined) {
 
 const pause = (ms: number) => sleep(systemTimers, ms);
 
-function planLevers(kc: KubeConfig, peers: PeerClusters, aws: AwsClients): Levers {
+/** In this cluster a step acts as its plan's ServiceAccount; in a peer's, as the identity its kubeconfig Secret holds. */
+function planLevers(localRegion: string, tenants: TenantClients, peers: PeerClusters, aws: AwsClients): Levers {
   return levers({
     route53: aws.route53,
     route53Options: aws.route53Options,
     rds: aws.rds.get,
     cloudwatch: aws.cloudwatch.get,
-    configMaps: (region, namespace) => peers.coreApi(region, namespace),
-    scales: (region, namespace) => peers.apps(region, namespace),
-    jobs: async (region, namespace) => (await peers.kubeConfigFor(region, namespace)).makeApiClient(BatchV1Api),
-    secrets: kc.makeApiClient(CoreV1Api),
+    configMaps: async (region, namespace, serviceAccount) =>
+      region === localRegion ? tenants.core(namespace, serviceAccount) : peers.coreApi(region, namespace),
+    scales: async (region, namespace, serviceAccount) =>
+      region === localRegion ? tenants.apps(namespace, serviceAccount) : peers.apps(region, namespace),
+    jobs: async (region, namespace, serviceAccount) =>
+      region === localRegion
+        ? tenants.batch(namespace, serviceAccount)
+        : (await peers.kubeConfigFor(region, namespace)).makeApiClient(BatchV1Api),
+    secrets: (namespace, serviceAccount) => tenants.core(namespace, serviceAccount),
     fetch: (input, init) => fetch(input, init),
     sleep: pause,
     now: () => Date.now(),

@@ -31,8 +31,24 @@ describe("loadConfig", () => {
     );
   });
 
+  it("acts as no one by default: tenancy is refused unless a ServiceAccount or the single-tenant opt-in says otherwise", () => {
+    expect(loadConfig(["--region", "us-east-1"], {})).toMatchObject({ actAsController: false });
+    expect(loadConfig(["--region", "us-east-1"], {}).defaultServiceAccount).toBeUndefined();
+    expect(
+      loadConfig(
+        ["--region", "us-east-1", "--default-service-account=switchyard-tenant", "--act-as-controller=true"],
+        {},
+      ),
+    ).toMatchObject({ defaultServiceAccount: "switchyard-tenant", actAsController: true });
+  });
+
   it.each([
     [["--region", "us-east-1", "--allow-kubeconfig-exec", "yes please"], "--allow-kubeconfig-exec"],
+    [
+      ["--region", "us-east-1", "--act-as-controller", "yes please"],
+      "--act-as-controller (SWITCHYARD_ACT_AS_CONTROLLER)",
+    ],
+    [["--region", "us-east-1", "--default-service-account", "Not A Name"], "must be a ServiceAccount name"],
     [[], "--region (SWITCHYARD_REGION)"],
     [["--region", "US East"], "must be a region name"],
     [["--region", "us-east-1", "--renew-deadline-seconds", "20"], "renewDeadlineSeconds must be shorter"],

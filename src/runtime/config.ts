@@ -35,6 +35,15 @@ export const configSchema = z
       .describe(
         "let an awsAuthConfig without roleARN sign EKS tokens as the controller itself (trusted installs only)",
       ),
+    defaultServiceAccount: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, "must be a ServiceAccount name")
+      .optional()
+      .describe("the ServiceAccount (of the policy's namespace) acted as when neither plan nor policy names one"),
+    actAsController: z
+      .stringbool()
+      .default(false)
+      .describe("single-tenant installs: with no ServiceAccount named anywhere, act as the controller itself"),
   })
   .refine((c) => c.renewDeadlineSeconds < c.leaseDurationSeconds, {
     message: "renewDeadlineSeconds must be shorter than leaseDurationSeconds",

@@ -5,7 +5,7 @@
 import { DrillScheduleController } from "../controllers/drillschedule/controller.js";
 import { FailoverRunController } from "../controllers/failoverrun/controller.js";
 import { RegionPolicyController } from "../controllers/regionpolicy/controller.js";
-import type { Clients } from "./clients.js";
+import { tenancyOf, type Clients } from "./clients.js";
 import type { Config } from "./config.js";
 import { WorkQueue } from "./kube/work-queue.js";
 import { drillStoreAccess, leaderOnly, leaderOnlyEvents, policyStoreAccess, runStoreAccess } from "./leader-guard.js";
@@ -92,6 +92,7 @@ function regionPolicyController({ clients, config, metrics, log, isLeader }: Con
     ...work,
     log,
     localRegion: config.region,
+    tenancy: tenancyOf(config),
     workers: 2,
     now: Date.now,
   });
@@ -116,6 +117,7 @@ function failoverRunController({ clients, config, metrics, log, isLeader, failpo
     events: leaderOnlyEvents(clients.events, isLeader),
     log,
     localRegion: config.region,
+    tenancy: tenancyOf(config),
     now: Date.now,
     reachable: (region, namespace) => clients.peers.reachable(region, namespace),
     moveFinished: async (policy, run) => {

@@ -1,9 +1,9 @@
 /**
  * The RegionPolicy controller's fencing ports over the real clients: the fencing record read through Route53 (cached
  * briefly and shared by concurrent reconciles, since every policy's reconcile reads it and the account's Route53 quota
- * is about five requests a second), and role state applied to this cluster with the flag and scale levers.
+ * is about five requests a second), and role state applied to this cluster with the flag and scale levers, as the
+ * policy's ServiceAccount (tenant-clients.ts) and only in the policy's own namespace.
  */
-import type { CoreV1Api, AppsV1Api } from "@kubernetes/client-node";
 import { setFlag } from "../actuators/flags/configmap-flag.js";
 import type { BatchOptions, Route53Api } from "../actuators/route53/change-batch.js";
 import { finishMove, readFence } from "../actuators/route53/fencing-record.js";
@@ -11,13 +11,15 @@ import { scaleDeployment } from "../actuators/scale/deployment-scale.js";
 import type { RunDeps } from "../controllers/failoverrun/ports.js";
 import type { FencePorts } from "../controllers/regionpolicy/ports.js";
 import type { FencingRecord } from "../core/plan/fencing.js";
+import { foreignNamespace } from "../core/tenancy.js";
+import type { TenantClients } from "./tenant-clients.js";
 
 const cacheMs = 5_000;
 
 export function fencePorts(
   route53: Route53Api,
   options: BatchOptions,
-  local: { core: CoreV1Api; apps: AppsV1Api },
+  local: Pick<TenantClients, "core" | "apps">,
   now: () => number = Date.now,
 ): FencePorts {
   const cache = new Map<string, { at: number; read: Promise<FencingRecord | undefined> }>();
@@ -39,7 +41,16 @@ export function fencePorts(
       cache.set(key, { at: now(), read });
       return read;
     },
-    async applyRoleState(namespace, state) {
+    async applyRoleState(namespace, state, serviceAccountName) {
+      // The policy's condition says so before any of this (NamespaceNotAllowed); this is the last line of defence.
+      const named = [
+        ...(state.flags ?? []).map((f) => f.configMapRef.namespace),
+        ...(state.scale ?? []).map((s) => s.deploymentRef.namespace),
+      ];
+      const refusal = named.map((n) => foreignNamespace(n, namespace)).find((m) => m !== undefined);
+      if (refusal) throw new Error(refusal);
+      const core = local.core(namespace, serviceAccountName);
+      const apps = local.apps(namespace, serviceAccountName);
       const changed: string[] = [];
       for (const flag of state.flags ?? []) {
         const target = {
@@ -48,7 +59,7 @@ export function fencePorts(
           key: flag.key,
           value: flag.value,
         };
-        if ((await setFlag(local.core, target)).changed) changed.push(`${target.name}.${target.key}=${target.value}`);
+        if ((await setFlag(core, target)).changed) changed.push(`${target.name}.${target.key}=${target.value}`);
       }
       for (const scale of state.scale ?? []) {
         const target = {
@@ -56,8 +67,7 @@ export function fencePorts(
           name: scale.deploymentRef.name,
           replicas: scale.replicas,
         };
-        if ((await scaleDeployment(local.apps, target)).changed)
-          changed.push(`${target.name} replicas=${target.replicas}`);
+        if ((await scaleDeployment(apps, target)).changed) changed.push(`${target.name} replicas=${target.replicas}`);
       }
       return changed;
     },

@@ -54,33 +54,36 @@ export class PeerClusters {
     { resourceVersion: string; kubeConfig: KubeConfig | PeerCredentialsProblem }
   >();
   private readonly reachability = new Map<string, { at: number; answer: Promise<boolean> }>();
-  private readonly core: CoreV1Api;
 
+  /**
+   * `secretsFor(namespace, policy)`: the Secrets of this cluster as the tenant sees them — read with the identity of
+   * the policy that names the kubeconfig (tenant-clients.ts), never with the controller's own.
+   */
   constructor(
     private readonly local: KubeConfig,
     private readonly localRegion: string,
     private readonly policies: () => RegionPolicy[],
+    private readonly secretsFor: (namespace: string, policy: RegionPolicy) => Pick<CoreV1Api, "readNamespacedSecret">,
     private readonly options: PeerClustersOptions = {},
-  ) {
-    this.core = local.makeApiClient(CoreV1Api);
-  }
+  ) {}
 
   async kubeConfigFor(region: string, namespace: string): Promise<KubeConfig> {
     if (region === this.localRegion) return this.local;
-    const ref = this.policies()
-      .filter((p) => p.metadata.namespace === namespace)
-      .flatMap((p) => p.spec.regions)
-      .find((r) => r.name === region && r.cluster?.kubeconfigSecretRef)?.cluster?.kubeconfigSecretRef;
-    if (!ref) {
+    const named = (p: RegionPolicy) => p.spec.regions.find((r) => r.name === region && r.cluster?.kubeconfigSecretRef);
+    const policy = this.policies().find((p) => p.metadata.namespace === namespace && named(p));
+    const ref = policy && named(policy)?.cluster?.kubeconfigSecretRef;
+    if (!policy || !ref) {
       throw new Error(`region ${region} has no cluster.kubeconfigSecretRef, and it is not this controller's region`);
     }
     const key = ref.key ?? "kubeconfig";
     const cacheKey = `${namespace}/${ref.name}/${key}`;
-    const secret = await this.core.readNamespacedSecret({ name: ref.name, namespace }).catch((error: unknown) => {
-      // A deleted Secret's refusal is no longer the policy's problem.
-      if ((error as { code?: number }).code === 404) this.cache.delete(cacheKey);
-      throw error;
-    });
+    const secret = await this.secretsFor(namespace, policy)
+      .readNamespacedSecret({ name: ref.name, namespace })
+      .catch((error: unknown) => {
+        // A deleted Secret's refusal is no longer the policy's problem.
+        if ((error as { code?: number }).code === 404) this.cache.delete(cacheKey);
+        throw error;
+      });
     const resourceVersion = secret.metadata?.resourceVersion ?? "";
     const cached = this.cache.get(cacheKey);
     let loaded = cached?.resourceVersion === resourceVersion ? cached.kubeConfig : undefined;

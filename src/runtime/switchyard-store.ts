@@ -10,7 +10,7 @@ import { ConflictError } from "../controllers/ports.js";
 import type { SwitchyardStore } from "../controllers/regionpolicy/ports.js";
 import { mergePatch, type Json } from "../core/merge-patch.js";
 import { runsOfPolicy } from "../core/runs.js";
-import { group, plurals, version, type Kind } from "../crds/definitions.js";
+import { group, plurals, policyLabel, version, type Kind } from "../crds/definitions.js";
 import type { DrillSchedule, DrillScheduleStatus } from "../crds/generated/drillschedules.js";
 import type { FailoverPlan } from "../crds/generated/failoverplans.js";
 import type { FailoverRun, FailoverRunStatus } from "../crds/generated/failoverruns.js";
@@ -117,7 +117,7 @@ export class KubeSwitchyardStore implements SwitchyardStore, RunStore {
 /**
  * The DrillSchedule controller's store: the switchyard store's reads, schedules from their own cache (with our status
  * writes laid over it), runs written in the cluster of the region that executes them (this one or a peer, through
- * `customFor`), and report ConfigMaps in this cluster.
+ * `customFor`), and report ConfigMaps in this cluster, written as the policy's ServiceAccount (`reportsFor`).
  */
 export class KubeDrillStore implements DrillStore {
   private readonly schedules: WrittenOverlay<DrillSchedule>;
@@ -126,7 +126,11 @@ export class KubeDrillStore implements DrillStore {
     private readonly base: KubeSwitchyardStore,
     private readonly api: {
       custom: Pick<CustomObjectsApi, "patchNamespacedCustomObjectStatus" | "deleteNamespacedCustomObject">;
-      configMaps: { createNamespacedConfigMap(args: { namespace: string; body: ReportConfigMap }): Promise<unknown> };
+      /** ConfigMaps of `namespace`, written with the identity of that namespace's RegionPolicy `policy` */
+      configMaps: (
+        namespace: string,
+        policy: string,
+      ) => { createNamespacedConfigMap(args: { namespace: string; body: ReportConfigMap }): Promise<unknown> };
     },
     private readonly customFor: (
       region: string,
@@ -191,7 +195,10 @@ export class KubeDrillStore implements DrillStore {
 
   async writeReport(report: ReportConfigMap): Promise<void> {
     try {
-      await this.api.configMaps.createNamespacedConfigMap({ namespace: report.metadata.namespace, body: report });
+      const { namespace, labels } = report.metadata;
+      await this.api
+        .configMaps(namespace, labels[policyLabel] ?? "")
+        .createNamespacedConfigMap({ namespace, body: report });
     } catch (error) {
       if (kubeStatusOf(error) !== 409) throw error;
     }

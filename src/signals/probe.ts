@@ -20,6 +20,8 @@ export interface ProbeContext {
   signal: AbortSignal;
   /** the namespace of the RegionPolicy, the default for workload signals */
   namespace: string;
+  /** the RegionPolicy's name: whose identity reads a workload in this cluster */
+  policy?: string;
 }
 
 export type Probe<Source> = (source: Source, context: ProbeContext) => Promise<ProbeResult>;

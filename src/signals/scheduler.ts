@@ -111,7 +111,11 @@ export class SignalScheduler {
     const controller = new AbortController();
     running.inFlight = controller;
     const at = this.now();
-    const result = await sample(this.probes, running.spec, { signal: controller.signal, namespace: entry.namespace });
+    const result = await sample(this.probes, running.spec, {
+      signal: controller.signal,
+      namespace: entry.namespace,
+      policy: policyKey.slice(policyKey.indexOf("/") + 1),
+    });
     running.inFlight = undefined;
     // A signal removed or changed while its probe ran is not reported: its spec is no longer the user's.
     if (controller.signal.aborted || entry.signals.get(signalKey(running.spec.name, running.spec.region)) !== running)

@@ -4,13 +4,14 @@ import type { RegionPolicySpecSignalWorkload } from "../crds/generated/regionpol
 import { describeError, type ProbeContext, type ProbeResult } from "./probe.js";
 
 /**
- * `appsFor(region, namespace)` gives the AppsV1Api of that region's cluster: this cluster, or a peer through the
- * kubeconfig Secret its RegionPolicy names.
+ * `appsFor(region, namespace, policy)` gives the AppsV1Api of that region's cluster: this cluster (read as the
+ * policy's ServiceAccount), or a peer through the kubeconfig Secret its RegionPolicy names.
  */
 export function workloadProbe(
   appsFor: (
     region: string,
     namespace: string,
+    policy: string | undefined,
   ) => Promise<Pick<AppsV1Api, "readNamespacedDeployment" | "readNamespacedStatefulSet">>,
 ) {
   return async (
@@ -22,7 +23,7 @@ export function workloadProbe(
     const kind = source.kind ?? "Deployment";
     const minAvailable = source.minAvailable ?? 1;
     try {
-      const apps = await appsFor(region, context.namespace);
+      const apps = await appsFor(region, context.namespace, context.policy);
       const request = { name: source.name, namespace };
       const available =
         kind === "StatefulSet"

@@ -30,6 +30,11 @@ export interface ControllerProcessOptions {
   namespace?: string;
   /** short lease timings make leader-election tests quick */
   lease?: { durationSeconds: number; renewDeadlineSeconds: number; retryPeriodSeconds: number };
+  /**
+   * --default-service-account: the chart's default, `switchyard-tenant` (test/fixtures/tenant.ts seeds it in every
+   * namespace a story creates); `null` runs the controller without one.
+   */
+  defaultServiceAccount?: string | null;
   extraArgs?: string[];
   /** false: return once it serves /healthz, without waiting for /readyz (for a story about why it is not ready) */
   waitForReady?: boolean;
@@ -53,6 +58,9 @@ export async function startControllerProcess(options: ControllerProcessOptions):
     ...["--aws-endpoint", options.aws.endpoint, "--log-level", "debug"],
     ...(options.leaseName ? ["--lease-name", options.leaseName] : []),
     ...(options.namespace ? ["--namespace", options.namespace] : []),
+    ...(options.defaultServiceAccount === null
+      ? []
+      : ["--default-service-account", options.defaultServiceAccount ?? "switchyard-tenant"]),
     ...(options.extraArgs ?? []),
   ];
   process.env.AWS_ACCESS_KEY_ID = options.aws.accessKeyId;

@@ -48,6 +48,11 @@ describe("deploy/switchyard.yaml", () => {
     expect(await can("update", "leases.coordination.k8s.io", "default")).toBe("no");
     expect(await can("patch", "regionpolicies.switchyard.dev")).toBe("no");
     expect(await can("list", "secrets")).toBe("no");
+    // Plan steps act as the tenant's ServiceAccount (docs/tenancy.md): the controller itself holds no lever's rights.
+    expect(await can("get", "secrets")).toBe("no");
+    expect(await can("patch", "configmaps", "kube-system")).toBe("no");
+    expect(await can("impersonate", "serviceaccounts/switchyard-tenant", "default")).toBe("yes");
+    expect(await can("impersonate", "serviceaccounts/default", "kube-system")).toBe("no");
   });
 });
 

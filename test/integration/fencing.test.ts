@@ -139,7 +139,7 @@ describe("a fencing record in its own private hosted zone", () => {
     configMaps: unused("configMaps"),
     scales: unused("scales"),
     jobs: unused("jobs"),
-    secrets: { readNamespacedSecret: unused("secrets") },
+    secrets: unused("secrets"),
     fetch: unused("fetch"),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     now: () => Date.now(),

@@ -86,10 +86,19 @@ async function createSecret(name: string, stringData: Record<string, string>): P
   await localCore.createNamespacedSecret({ namespace, body: { metadata: { name }, stringData } });
 }
 
-/** PeerClusters as the controller builds it (clients.ts), for one policy naming `secret`. */
+/** PeerClusters as the controller builds it (clients.ts), for one policy naming `secret` (read here as the admin). */
 function peersFor(secret: string, options: PeerClustersOptions = {}): PeerClusters {
   const eksTokens = new EksTokens({ endpoint: env.aws.endpoint, credentials: ownCredentials });
-  return new PeerClusters(localKc, "us-east-1", () => [policyNaming(secret)], { eksTokens, ...options });
+  return new PeerClusters(
+    localKc,
+    "us-east-1",
+    () => [policyNaming(secret)],
+    () => localCore,
+    {
+      eksTokens,
+      ...options,
+    },
+  );
 }
 
 async function whoAmI(kc: KubeConfig): Promise<string | undefined> {

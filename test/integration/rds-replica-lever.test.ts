@@ -41,7 +41,7 @@ const deps: LeverDeps = {
   configMaps: unused("configMaps"),
   scales: unused("scales"),
   jobs: unused("jobs"),
-  secrets: { readNamespacedSecret: unused("secrets") },
+  secrets: () => ({ readNamespacedSecret: unused("secrets") }),
   fetch: unused("fetch"),
   sleep: () => Promise.resolve(),
   now: () => Date.now(),

@@ -101,7 +101,7 @@ const deps = (): LeverDeps => ({
   configMaps: unused("configMaps"),
   scales: unused("scales"),
   jobs: unused("jobs"),
-  secrets: core,
+  secrets: () => core,
   fetch: (input, init) => {
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
     return url.startsWith("https:") ? trustingFetch(url, init) : fetch(input, init);

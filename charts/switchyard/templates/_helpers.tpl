@@ -20,3 +20,67 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "switchyard.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create -}}{{ default (include "switchyard.fullname" .) .Values.serviceAccount.name }}{{- else -}}{{ default "default" .Values.serviceAccount.name }}{{- end -}}
 {{- end -}}
+
+{{/* The ServiceAccount names the controller may impersonate in a tenant's namespace: the default and any others. */}}
+{{- define "switchyard.tenantServiceAccounts" -}}
+{{- $names := list -}}
+{{- with .Values.tenancy.defaultServiceAccount }}{{ $names = append $names . }}{{ end -}}
+{{- range .Values.tenancy.serviceAccounts }}{{ $names = append $names . }}{{ end -}}
+{{- $names | uniq | toJson -}}
+{{- end -}}
+
+{{/* The controller's rules in the namespaces it serves: the same in a ClusterRole and in a namespaced Role. */}}
+{{- define "switchyard.controllerRules" -}}
+# Read the four kinds (informers) and write their status.
+- apiGroups: [switchyard.dev]
+  resources: [regionpolicies, failoverplans, failoverruns, drillschedules]
+  verbs: [get, list, watch]
+- apiGroups: [switchyard.dev]
+  resources: [regionpolicies/status, failoverplans/status, failoverruns/status, drillschedules/status]
+  verbs: [get, patch, update]
+# Automatic and drill runs are created, a drill's run is cancelled (patch), finished runs beyond historyLimit deleted.
+- apiGroups: [switchyard.dev]
+  resources: [failoverruns]
+  verbs: [create, delete, patch]
+# An Event for every decision and step.
+- apiGroups: [""]
+  resources: [events]
+  verbs: [create, patch]
+{{- $names := include "switchyard.tenantServiceAccounts" . | fromJsonArray }}
+{{- if $names }}
+# Plan steps, role state, workload reads, drill reports and kubeconfig Secret reads act as the tenant's ServiceAccount.
+# Only these names: an empty resourceNames would allow every ServiceAccount, so the rule is left out without names.
+- apiGroups: [""]
+  resources: [serviceaccounts]
+  verbs: [impersonate]
+  resourceNames: {{ $names | toJson }}
+{{- end }}
+{{- if .Values.tenancy.actAsController }}
+# tenancy.actAsController (single-tenant installs only): what the tenant ServiceAccount would otherwise hold.
+{{ include "switchyard.tenantRules" . }}
+{{- end }}
+{{- end -}}
+
+{{/* What the levers do in a tenant's namespace (docs/tenancy.md): the tenant ServiceAccount's Role. */}}
+{{- define "switchyard.tenantRules" -}}
+# flag steps and role state read a key and patch it; drill reports create their ConfigMap
+- apiGroups: [""]
+  resources: [configmaps]
+  verbs: [get, patch, create]
+# scale steps and role state
+- apiGroups: [apps]
+  resources: [deployments/scale]
+  verbs: [get, patch]
+# workload signals
+- apiGroups: [apps]
+  resources: [deployments, statefulsets]
+  verbs: [get]
+# job steps: a server-side dry run, then the Job, then its status
+- apiGroups: [batch]
+  resources: [jobs]
+  verbs: [get, create]
+# webhook tokens and the kubeconfig Secrets of peer regions
+- apiGroups: [""]
+  resources: [secrets]
+  verbs: [get]
+{{- end -}}

@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import type { FailoverPlan } from "../../crds/generated/failoverplans.js";
 import type { FailoverRun, FailoverRunStatus } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../../crds/generated/regionpolicies.js";
+import type { Tenancy } from "../../core/tenancy.js";
 import type { EventRecorder } from "../ports.js";
 import type { Levers } from "./levers/index.js";
 
@@ -27,6 +28,8 @@ export interface RunDeps {
   events: EventRecorder;
   log: Logger;
   localRegion: string;
+  /** whose identity plan steps take when neither the plan nor the policy names a ServiceAccount */
+  tenancy: Tenancy;
   now: () => number;
   /**
    * Marks the move a finished run made as no longer in progress in its policy's fencing record (invariant 5: every

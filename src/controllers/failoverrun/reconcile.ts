@@ -10,6 +10,7 @@ import { applyOutcome, type JournalEntry, type StepOutcome } from "../../core/pl
 import { parseTime } from "../../core/time.js";
 import { regionOf, type BoundStep } from "../../core/plan/steps.js";
 import { isFinalPhase } from "../../core/runs.js";
+import { stepsActingAs } from "../../core/tenancy.js";
 import { isPaused } from "../../crds/definitions.js";
 import type { FailoverRun, FailoverRunStatus } from "../../crds/generated/failoverruns.js";
 import { objectRef } from "../ports.js";
@@ -61,13 +62,20 @@ export async function reconcileFailoverRun(key: string, deps: RunDeps): Promise<
   const bound = bindPlan(
     plan.spec,
     { from: run.spec.from, to: run.spec.to },
-    { regions: policy.spec.regions.map((r) => r.name), signals: policy.spec.signals },
+    { regions: policy.spec.regions.map((r) => r.name), signals: policy.spec.signals, namespace },
   );
   const errors = bound.problems.filter((p) => p.severity === "Error");
   if (errors.length > 0) {
     const message = errors.map((p) => `${p.step ?? "plan"}.${p.field}: ${p.message}`).join("; ");
     await persist(finalStatus(run, "Failed", "InvalidPlan", message, deps.now()));
     deps.events.event(refOf(run), "Warning", "InvalidPlan", message);
+    return {};
+  }
+  // Whose identity the steps take in this cluster (invariant 8), settled before any step starts.
+  const acting = stepsActingAs(namespace, plan.spec, policy.spec, deps.tenancy);
+  if (!acting.ok) {
+    await persist(finalStatus(run, "Failed", acting.reason, acting.message, deps.now()));
+    deps.events.event(refOf(run), "Warning", acting.reason, acting.message);
     return {};
   }
 
@@ -92,6 +100,7 @@ export async function reconcileFailoverRun(key: string, deps: RunDeps): Promise<
       run,
       policy: current,
       namespace,
+      ...(acting.serviceAccountName ? { serviceAccountName: acting.serviceAccountName } : {}),
       dryRun: run.spec.dryRun ?? false,
       planTimeoutSeconds: bound.plan.timeoutSeconds,
     };

@@ -3,6 +3,7 @@
  * its status and automatic runs to write, the signal probes, the fencing record and this cluster's role state, and
  * where metrics go.
  */
+import type { Tenancy } from "../../core/tenancy.js";
 import type { Logger } from "pino";
 import type { Decision } from "../../core/decision/decide.js";
 import type { Evaluation } from "../../core/evaluate.js";
@@ -35,8 +36,16 @@ export interface FencePorts {
    * from a cache a few seconds old; `fresh` asks Route53 itself.
    */
   read(policy: RegionPolicy, options?: { fresh?: boolean }): Promise<FencingRecord | undefined>;
-  /** Brings this cluster's flags and replica counts to `state`; returns what it changed. */
-  applyRoleState(namespace: string, state: FailoverPlanSpecRoleStateActive): Promise<string[]>;
+  /**
+   * Brings this cluster's flags and replica counts in `namespace` to `state`, acting as its ServiceAccount
+   * `serviceAccountName` (undefined: the controller itself, single-tenant installs only); returns what it changed.
+   * Refuses (throws) an object of another namespace.
+   */
+  applyRoleState(
+    namespace: string,
+    state: FailoverPlanSpecRoleStateActive,
+    serviceAccountName?: string,
+  ): Promise<string[]>;
 }
 
 /** Where a reconcile reports what it saw, for metrics; the runtime implements it over prom-client. */
@@ -71,5 +80,7 @@ export interface RegionPolicyDeps {
   };
   log: Logger;
   localRegion: string;
+  /** whose identity role state takes when neither the policy nor its plan names a ServiceAccount; absent: none */
+  tenancy?: Tenancy;
   now: () => number;
 }

@@ -243,6 +243,37 @@ describe("reconcileRegionPolicy", () => {
     expect(events.filter((e) => e.reason === "PlanNotFound")).toHaveLength(1);
   });
 
+  it("refuses to act for a tenant whose plan and policy name no ServiceAccount, without a default", async () => {
+    const policy = regionPolicy("checkout", (p) => delete p.spec.serviceAccountName);
+    const { store, tick, status, events, deps } = setup("eu-west-1", policy);
+    delete store.plans.get("default/checkout")!.spec.serviceAccountName;
+    await tick(true, 2);
+    await tick(false, 3);
+    expect(store.runs).toHaveLength(0);
+    expect(status()?.conditions?.find((c) => c.type === "Ready")).toMatchObject({
+      status: "False",
+      reason: "ServiceAccountNotSet",
+    });
+    expect(events.filter((e) => e.reason === "ServiceAccountNotSet")).toHaveLength(1);
+    // The controller's default is such a name: then the policy acts.
+    Object.assign(deps, { tenancy: { defaultServiceAccount: "switchyard-tenant" } });
+    await tick(false, 1);
+    expect(store.runs).toHaveLength(1);
+  });
+
+  it("reports a plan that reaches into another namespace as Ready=False, field by field, and creates no run", async () => {
+    const { store, tick, status } = setup("eu-west-1");
+    store.plans.get("default/checkout")!.spec.roleState = {
+      fenced: { scale: [{ deploymentRef: { name: "coredns", namespace: "kube-system" }, replicas: 0 }] },
+    };
+    await tick(true, 2);
+    await tick(false, 3);
+    expect(store.runs).toHaveLength(0);
+    const ready = status()?.conditions?.find((c) => c.type === "Ready");
+    expect(ready).toMatchObject({ status: "False", reason: "NamespaceNotAllowed" });
+    expect(ready?.message).toContain("roleState.fenced.scale[0].deploymentRef.namespace");
+  });
+
   it("puts the samples back when the status write conflicts, so the count is not lost", async () => {
     const { store, tick, status, samples } = setup("eu-west-1");
     await tick(true, 2);

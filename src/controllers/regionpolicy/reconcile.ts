@@ -8,6 +8,13 @@ import { regionLossUndetectable, unreachableQuorum } from "../../core/health/quo
 import { canonicalJson } from "../../core/merge-patch.js";
 import { resolvePolicy } from "../../core/policy.js";
 import { automaticRun, isFinalPhase } from "../../core/runs.js";
+import {
+  policyActingAs,
+  roleStateNamespaceProblems,
+  stepNamespaceProblems,
+  TenancyReason,
+  type Acting,
+} from "../../core/tenancy.js";
 import { isPaused } from "../../crds/definitions.js";
 import type { FailoverRun } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy, RegionPolicyStatus } from "../../crds/generated/regionpolicies.js";
@@ -38,7 +45,11 @@ function runInProgress(policy: RegionPolicy, runs: FailoverRun[], now: number): 
 }
 
 /** Why the policy cannot act on a decision, if it cannot: a Ready=False reason users see in status and Events. */
-function planProblem(policy: RegionPolicy, deps: RegionPolicyDeps): { reason: string; message: string } | undefined {
+function planProblem(
+  policy: RegionPolicy,
+  deps: RegionPolicyDeps,
+  acting: Acting,
+): { reason: string; message: string } | undefined {
   const { automation } = policy.spec;
   if ((automation.mode ?? "Manual") === "Paused") return undefined;
   const planName = automation.failoverPlanRef?.name;
@@ -49,6 +60,19 @@ function planProblem(policy: RegionPolicy, deps: RegionPolicyDeps): { reason: st
     return {
       reason: "PlanForOtherPolicy",
       message: `FailoverPlan ${planName} belongs to RegionPolicy ${plan.spec.regionPolicyRef.name}, not this one`,
+    };
+  }
+  if (!acting.ok) return { reason: acting.reason, message: acting.message };
+  // A plan acts only in its own namespace (invariant 8): said here, before any run, field by field.
+  const namespace = policy.metadata.namespace ?? "default";
+  const foreign = [
+    ...stepNamespaceProblems(plan.spec, namespace),
+    ...roleStateNamespaceProblems(plan.spec.roleState, namespace),
+  ];
+  if (foreign.length > 0) {
+    return {
+      reason: TenancyReason.NamespaceNotAllowed,
+      message: `FailoverPlan ${planName}: ${foreign.map((p) => `${p.field}: ${p.message}`).join("; ")}`,
     };
   }
   return undefined;
@@ -106,8 +130,10 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
   });
   const decision = evaluation.decision;
   const quorum = unreachableQuorum(resolved, deps.localRegion);
+  const plan = deps.store.plan(namespace, policy.spec.automation.failoverPlanRef?.name ?? "");
+  const acting = policyActingAs(namespace, policy.spec, plan?.spec, deps.tenancy ?? {});
   const notReady =
-    planProblem(policy, deps) ??
+    planProblem(policy, deps, acting) ??
     deps.peers?.credentialsProblem?.(policy) ??
     (quorum && { reason: "QuorumUnreachable", message: quorum.message });
   const regionLoss = regionLossUndetectable(resolved, deps.localRegion);
@@ -133,13 +159,13 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
 
   let activeRoleStateEpoch = policy.status?.activeRoleStateEpoch;
   if (deps.fence) {
-    const planName = policy.spec.automation.failoverPlanRef?.name ?? "";
     activeRoleStateEpoch = await keepRoleState({
       policy,
       fence,
       localRegion: deps.localRegion,
       runs,
-      roleState: deps.store.plan(namespace, planName)?.spec.roleState,
+      roleState: plan?.spec.roleState,
+      ...(acting.ok && acting.serviceAccountName ? { serviceAccountName: acting.serviceAccountName } : {}),
       ports: deps.fence,
       report: (type, reason, message) => {
         deps.events.event(refOf(policy), type, reason, message);

@@ -50,6 +50,8 @@ export interface RoleStateInput {
   /** this cluster's runs of the policy: the epochs they won */
   runs: FailoverRun[];
   roleState: FailoverPlanSpecRoleState | undefined;
+  /** the ServiceAccount of the policy's namespace that role state is applied as (undefined: the controller) */
+  serviceAccountName?: string;
   ports: FencePorts;
   report: (type: "Normal" | "Warning", reason: string, message: string) => void;
 }
@@ -111,7 +113,8 @@ export async function keepRoleState(input: RoleStateInput): Promise<number | und
   const done = verdict.role === "active" ? fence.epoch : applied;
   if (!wanted) return done;
   try {
-    const changed = await input.ports.applyRoleState(policy.metadata.namespace ?? "default", wanted);
+    const namespace = policy.metadata.namespace ?? "default";
+    const changed = await input.ports.applyRoleState(namespace, wanted, input.serviceAccountName);
     if (changed.length === 0) return done;
     const message = `${verdict.message} Applied the ${verdict.role} role state: ${changed.join(", ")}.`;
     if (verdict.role === "fenced") input.report("Warning", "SelfFenced", message);

@@ -5,6 +5,7 @@
  */
 import type { FailoverPlanSpec } from "../../crds/generated/failoverplans.js";
 import type { ConditionUpdate } from "../conditions.js";
+import { roleStateNamespaceProblems } from "../tenancy.js";
 import { bindPlan } from "./bind.js";
 import { ProblemReason } from "./reasons.js";
 import { describeProblem, errorsOf, type PolicyShape, type Problem } from "./validate.js";
@@ -12,6 +13,12 @@ import { describeProblem, errorsOf, type PolicyShape, type Problem } from "./val
 export function validatePlan(spec: FailoverPlanSpec, policy: PolicyShape): Problem[] {
   const seen = new Set<string>();
   const problems: Problem[] = [];
+  // Role state is not a step: it is bound to no pair, and is checked once.
+  if (policy.namespace !== undefined) {
+    for (const p of roleStateNamespaceProblems(spec.roleState, policy.namespace)) {
+      problems.push({ ...p, reason: ProblemReason.NamespaceNotAllowed, severity: "Error" });
+    }
+  }
   for (const from of policy.regions) {
     for (const to of policy.regions) {
       if (from === to) continue;

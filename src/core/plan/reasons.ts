@@ -27,6 +27,8 @@ export const ProblemReason = {
   NeverZeroWeights: "NeverZeroWeights",
   /** A database step would leave the region being made active without a writer (invariant 4). */
   NoWriterLeft: "NoWriterLeft",
+  /** A step or the role state names another namespace than the plan's own (invariant 8: a plan acts only there). */
+  NamespaceNotAllowed: "NamespaceNotAllowed",
   /** Warning: no step moves traffic or the writer, so a run would change nothing that failover is about. */
   NothingMoves: "NothingMoves",
   /** Warning: a database promotion comes before any route53 step, so it runs before the run has won its epoch. */

@@ -3,6 +3,7 @@
  * turns them into the FailoverPlan's Ready condition and into the reasons a run is refused. An Error stops a run
  * (unless it names an invariant that the run's override lists); a Warning is reported and the run goes on.
  */
+import { foreignNamespace } from "../tenancy.js";
 import { planLeavesNoWriter, type Invariant } from "./guards.js";
 import { ProblemReason } from "./reasons.js";
 import { isPromotion, movesTraffic, type Binding, type BoundStep } from "./steps.js";
@@ -25,12 +26,15 @@ export interface PolicyShape {
   regions: readonly string[];
   /** spec.signals[], keyed by (name, region); when absent, waitFor signals are not checked. */
   signals?: readonly { name: string; region: string }[];
+  /** The namespace of the policy (and its plan): the only one a step may name. When absent, not checked. */
+  namespace?: string;
 }
 
 interface Context {
   binding: Binding;
   regions: ReadonlySet<string>;
   signals?: readonly { name: string; region: string }[];
+  namespace?: string;
 }
 
 type StepCheck = (step: BoundStep, ctx: Context) => Problem[];
@@ -152,7 +156,21 @@ const membersUnknown: StepCheck = (step, ctx) => {
     );
 };
 
+/** A plan acts only in its own namespace (invariant 8); CRD CEL cannot see metadata.namespace, so this is checked here. */
+const stepInOtherNamespace: StepCheck = (step, ctx) => {
+  if (ctx.namespace === undefined) return [];
+  const named =
+    step.kind === "flag"
+      ? { field: "flag.configMapRef.namespace", namespace: step.flag.configMapRef.namespace }
+      : step.kind === "scale"
+        ? { field: "scale.deploymentRef.namespace", namespace: step.scale.deploymentRef.namespace }
+        : undefined;
+  const message = named && foreignNamespace(named.namespace, ctx.namespace);
+  return named && message ? [error(step.name, named.field, ProblemReason.NamespaceNotAllowed, message)] : [];
+};
+
 const stepChecks: readonly StepCheck[] = [
+  stepInOtherNamespace,
   stepRegionUnknown,
   waitForSignalUnknown,
   setIdentifiersIncomplete,
@@ -225,6 +243,7 @@ const planChecks: readonly PlanCheck[] = [bindingUnknown, writerLeftBehind, noth
 export function validateSteps(steps: readonly BoundStep[], binding: Binding, policy: PolicyShape): Problem[] {
   const ctx: Context = { binding, regions: new Set(policy.regions) };
   if (policy.signals !== undefined) ctx.signals = policy.signals;
+  if (policy.namespace !== undefined) ctx.namespace = policy.namespace;
   return [
     ...planChecks.flatMap((check) => check(steps, ctx)),
     ...steps.flatMap((s) => stepChecks.flatMap((check) => check(s, ctx))),

@@ -35,6 +35,10 @@ export interface FailoverPlanSpec {
    * How many finished runs of this plan to keep (default 20); older finished runs are deleted when a run finishes. Runs in progress are never deleted. Runs are the audit trail: export them before lowering this.
    */
   historyLimit?: number;
+  /**
+   * The ServiceAccount, in this namespace, whose identity the controller takes (by impersonation) for this plan's steps in this cluster: ConfigMap flags, Deployment scale, Jobs and the webhook token Secret. Omitted means the RegionPolicy's spec.serviceAccountName, then the controller's --default-service-account; with none of them, a run is refused (ServiceAccountNotSet) before any step. The ServiceAccount needs a Role for what the steps touch (docs/tenancy.md); steps in a peer cluster act with the identity of that region's kubeconfig Secret instead.
+   */
+  serviceAccountName?: string;
   roleState?: FailoverPlanSpecRoleState;
 }
 /**
@@ -117,7 +121,7 @@ export interface FailoverPlanSpecStepFlagConfigMapRef {
    */
   name: string;
   /**
-   * Namespace of the ConfigMap. Omitted means the namespace of this plan.
+   * Namespace of the ConfigMap; only this plan's own namespace is allowed, another is refused before any run (NamespaceNotAllowed). Omitted means this plan's namespace.
    */
   namespace?: string;
 }
@@ -226,7 +230,7 @@ export interface FailoverPlanSpecStepScaleDeploymentRef {
    */
   name: string;
   /**
-   * Namespace of the Deployment. Omitted means the namespace of this plan.
+   * Namespace of the Deployment; only this plan's own namespace is allowed, another is refused before any run (NamespaceNotAllowed). Omitted means this plan's namespace.
    */
   namespace?: string;
 }
@@ -339,7 +343,7 @@ export interface FailoverPlanSpecRoleStateActiveFlagConfigMapRef {
    */
   name: string;
   /**
-   * Namespace of the ConfigMap. Omitted means the namespace of this plan.
+   * Namespace of the ConfigMap; only this plan's own namespace is allowed, another is refused before any run (NamespaceNotAllowed). Omitted means this plan's namespace.
    */
   namespace?: string;
 }
@@ -362,7 +366,7 @@ export interface FailoverPlanSpecRoleStateActiveScaleDeploymentRef {
    */
   name: string;
   /**
-   * Namespace of the Deployment. Omitted means the namespace of this plan.
+   * Namespace of the Deployment; only this plan's own namespace is allowed, another is refused before any run (NamespaceNotAllowed). Omitted means this plan's namespace.
    */
   namespace?: string;
 }
@@ -406,7 +410,7 @@ export interface FailoverPlanSpecRoleStateFencedFlagConfigMapRef {
    */
   name: string;
   /**
-   * Namespace of the ConfigMap. Omitted means the namespace of this plan.
+   * Namespace of the ConfigMap; only this plan's own namespace is allowed, another is refused before any run (NamespaceNotAllowed). Omitted means this plan's namespace.
    */
   namespace?: string;
 }
@@ -429,7 +433,7 @@ export interface FailoverPlanSpecRoleStateFencedScaleDeploymentRef {
    */
   name: string;
   /**
-   * Namespace of the Deployment. Omitted means the namespace of this plan.
+   * Namespace of the Deployment; only this plan's own namespace is allowed, another is refused before any run (NamespaceNotAllowed). Omitted means this plan's namespace.
    */
   namespace?: string;
 }

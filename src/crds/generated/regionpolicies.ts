@@ -33,6 +33,10 @@ export interface RegionPolicySpec {
   dampening?: RegionPolicySpecDampening;
   automation: RegionPolicySpecAutomation;
   fencing?: RegionPolicySpecFencing;
+  /**
+   * The ServiceAccount, in this namespace, whose identity the controller takes (by impersonation) for what it does in this cluster on this policy's behalf: its plan's role state (ConfigMap flags, Deployment replicas), its plan's steps when the plan names no ServiceAccount of its own, local workload signals, drill reports and the read of the kubeconfig Secrets of spec.regions. Omitted means the controller's --default-service-account; with neither, the policy is Ready=False (ServiceAccountNotSet) and nothing is written for it. See docs/tenancy.md.
+   */
+  serviceAccountName?: string;
   objectives?: RegionPolicySpecObjectives;
 }
 /**

@@ -28,7 +28,7 @@ export function jobLever(deps: LeverDeps): Lever<JobStep> {
   return {
     async prepare(step, ctx) {
       const job = buildJob(originOf(step, ctx), ctx.namespace, step.job.template);
-      const api = await deps.jobs(step.job.region, ctx.namespace);
+      const api = await deps.jobs(step.job.region, ctx.namespace, ctx.serviceAccountName);
       // Creates nothing; a template the region's API server refuses fails here, before the step is started.
       const { exists } = await validateJob(api, job);
       return {
@@ -40,7 +40,7 @@ export function jobLever(deps: LeverDeps): Lever<JobStep> {
       const origin = originOf(step, ctx);
       const wanted = buildJob(origin, ctx.namespace, step.job.template);
       const name = wanted.metadata?.name ?? "";
-      const api = await deps.jobs(step.job.region, ctx.namespace);
+      const api = await deps.jobs(step.job.region, ctx.namespace, ctx.serviceAccountName);
       if (ctx.dryRun) {
         const { exists } = await validateJob(api, wanted);
         return { type: "Succeeded", observed: { job: name, wouldCreate: !exists } };

@@ -25,12 +25,16 @@ export interface LeverDeps {
   route53Options: BatchOptions;
   rds: (awsRegion: string) => RdsApi;
   cloudwatch: (awsRegion: string) => CloudWatchApi;
-  configMaps: (region: string, namespace: string) => Promise<ConfigMapApi>;
-  scales: (region: string, namespace: string) => Promise<ScaleApi>;
-  /** Jobs in a region's cluster (local, or through the peer kubeconfig Secret found in `namespace`) */
-  jobs: (region: string, namespace: string) => Promise<JobApi>;
-  /** Secrets of this (the local) cluster: webhook tokens */
-  secrets: SecretApi;
+  /**
+   * The Kubernetes APIs of a region's cluster for a plan of `namespace`: in this cluster they act as the plan's
+   * ServiceAccount `serviceAccountName` (impersonated; undefined is the controller itself, which only a single-tenant
+   * install allows); in a peer cluster, as the identity of the region's kubeconfig Secret found in `namespace`.
+   */
+  configMaps: (region: string, namespace: string, serviceAccountName?: string) => Promise<ConfigMapApi>;
+  scales: (region: string, namespace: string, serviceAccountName?: string) => Promise<ScaleApi>;
+  jobs: (region: string, namespace: string, serviceAccountName?: string) => Promise<JobApi>;
+  /** Secrets of this (the local) cluster, read as the plan's ServiceAccount: webhook tokens */
+  secrets: (namespace: string, serviceAccountName?: string) => SecretApi;
   fetch: Fetch;
   sleep: (ms: number) => Promise<void>;
   now: () => number;
@@ -40,6 +44,8 @@ export interface LeverContext {
   run: FailoverRun;
   policy: RegionPolicy;
   namespace: string;
+  /** The ServiceAccount of `namespace` the steps act as in this cluster; undefined: the controller (single-tenant). */
+  serviceAccountName?: string;
   dryRun: boolean;
   /** The plan's timeoutSeconds: how long a move this run makes may stay "in progress" in the fencing record. */
   planTimeoutSeconds?: number;
@@ -75,6 +81,18 @@ export function fencingOf(policy: RegionPolicy): FencingLocation | undefined {
   return route53
     ? { hostedZoneId: route53.hostedZoneId, recordName: route53.recordName, ttlSeconds: route53.ttlSeconds ?? 60 }
     : undefined;
+}
+
+/**
+ * A step that names another namespace than its plan's is refused (invariant 8). The plan's validation refuses it
+ * before any run; this is the levers' own check, in case a plan reaches them some other way.
+ */
+export function otherNamespace(target: { namespace: string }, ctx: LeverContext): Prepared["refusal"] {
+  if (target.namespace === ctx.namespace) return undefined;
+  return {
+    reason: "NamespaceNotAllowed",
+    message: `Namespace "${target.namespace}" is not this plan's namespace "${ctx.namespace}": a plan acts only in its own namespace.`,
+  };
 }
 
 export const runName = (ctx: LeverContext): string => ctx.run.metadata.name ?? "";

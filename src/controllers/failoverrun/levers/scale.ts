@@ -1,6 +1,6 @@
 /** Deployment replicas in a region's cluster. */
 import { scaleDeployment } from "../../../actuators/scale/deployment-scale.js";
-import type { Lever, LeverContext, LeverDeps, StepOf } from "./lever.js";
+import { otherNamespace, type Lever, type LeverContext, type LeverDeps, type StepOf } from "./lever.js";
 
 type ScaleStep = StepOf<"scale">;
 
@@ -15,21 +15,30 @@ function scaleTarget(step: ScaleStep, ctx: LeverContext) {
 export function scaleLever(deps: LeverDeps): Lever<ScaleStep> {
   return {
     async prepare(step, ctx) {
-      const api = await deps.scales(step.scale.region, ctx.namespace);
-      const found = await scaleDeployment(api, scaleTarget(step, ctx), true);
-      return { intent: { ...scaleTarget(step, ctx) }, before: { replicas: found.before } };
+      const target = scaleTarget(step, ctx);
+      const refusal = otherNamespace(target, ctx);
+      if (refusal) return { intent: { ...target }, refusal };
+      const api = await deps.scales(step.scale.region, ctx.namespace, ctx.serviceAccountName);
+      const found = await scaleDeployment(api, target, true);
+      return { intent: { ...target }, before: { replicas: found.before } };
     },
     async act(step, ctx) {
-      const api = await deps.scales(step.scale.region, ctx.namespace);
-      const outcome = await scaleDeployment(api, scaleTarget(step, ctx), ctx.dryRun);
+      const target = scaleTarget(step, ctx);
+      const refusal = otherNamespace(target, ctx);
+      if (refusal) return { type: "Refused", ...refusal, intent: { ...target } };
+      const api = await deps.scales(step.scale.region, ctx.namespace, ctx.serviceAccountName);
+      const outcome = await scaleDeployment(api, target, ctx.dryRun);
       return { type: "Succeeded", observed: { changed: outcome.changed, before: outcome.before } };
     },
     async restore(step, before, ctx) {
       if (typeof before.replicas !== "number") {
         return { type: "Failed", message: "the journal recorded no replica count to restore" };
       }
-      const api = await deps.scales(step.scale.region, ctx.namespace);
-      const outcome = await scaleDeployment(api, { ...scaleTarget(step, ctx), replicas: before.replicas });
+      const target = scaleTarget(step, ctx);
+      const refusal = otherNamespace(target, ctx);
+      if (refusal) return { type: "Refused", ...refusal };
+      const api = await deps.scales(step.scale.region, ctx.namespace, ctx.serviceAccountName);
+      const outcome = await scaleDeployment(api, { ...target, replicas: before.replicas });
       return { type: "Succeeded", observed: { changed: outcome.changed, replicas: before.replicas } };
     },
   };

@@ -29,7 +29,7 @@ export function webhookLever(deps: LeverDeps): Lever<WebhookStep> {
   async function target(step: WebhookStep, ctx: LeverContext): Promise<WebhookTarget & { label: string }> {
     const { secretRef, url } = step.webhook;
     if (secretRef !== undefined) {
-      const found = await readTarget(deps.secrets, ctx.namespace, secretRef);
+      const found = await readTarget(deps.secrets(ctx.namespace, ctx.serviceAccountName), ctx.namespace, secretRef);
       return { ...found, label: `the address in Secret ${ctx.namespace}/${secretRef.name}` };
     }
     // The CRD admits only https (CEL); checked again for an object stored before that rule.
