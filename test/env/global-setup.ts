@@ -16,7 +16,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return async () => {
     // Asked before the emulator stops; the environment stops even when the check fails the run.
     try {
-      const whole = await ranWholeSuite(project).catch(() => false); // only informs the report
+      // Only a run of every file may say an action is never called.
+      const whole = await ranWholeSuite(project).catch(() => false);
       await checkControllerCalls(env.info.aws.endpoint, log, whole);
     } catch (error) {
       // vitest only logs a teardown's error ("error during close") and exits 0: the exit code is set here.
