@@ -1,7 +1,9 @@
 /**
  * Everything derived from a source in this repository, in one place:
  *   src/crds/generated/*.ts          ← src/crds/*.yaml            (json-schema-to-typescript)
- *   charts/switchyard/crds/*.yaml    ← src/crds/*.yaml            (copies: Helm cannot read outside the chart)
+ *   charts/switchyard/templates/crds/*.yaml ← src/crds/*.yaml     (templated copies behind crds.enabled/crds.keep:
+ *                                                                 Helm cannot read outside the chart, and it never
+ *                                                                 upgrades what sits in crds/, so they are templates)
  *   deploy/switchyard.yaml           ← charts/switchyard + CRDs   (helm template, for kubectl users)
  *   deploy/iam/*.json                ← src/core/iam               (the controller role's IAM policy documents)
  *   npm run generate            write them
@@ -29,7 +31,6 @@ export async function renderDeploy(helm: string): Promise<string> {
       chart,
       "--namespace",
       "switchyard-system",
-      "--include-crds",
       "--kube-version",
       "1.34.4",
       "--set",
@@ -50,15 +51,39 @@ export async function renderDeploy(helm: string): Promise<string> {
   return `${header}\n${stdout}`;
 }
 
-/** In dependency order: the chart's CRD copies are written before deploy/ is rendered from the chart. */
+/**
+ * A CRD as a chart template, the cert-manager way: rendered only with crds.enabled, and kept on uninstall (and on an
+ * upgrade that drops it) with crds.keep, since deleting a CRD deletes every object of its kind. The CRD's own text
+ * may hold `{{from}}`/`{{to}}` (plan templates in descriptions): Helm would read those as its own, so they are escaped.
+ */
+function crdTemplate(crd: string): string {
+  const escaped = crd.replace(/\{\{|\}\}/g, (braces) => (braces === "{{" ? '{{ "{{" }}' : '{{ "}}" }}'));
+  const withMetadata = escaped.replace(
+    /^metadata:\n/m,
+    [
+      "metadata:",
+      "  labels:",
+      '    {{- include "switchyard.labels" . | nindent 4 }}',
+      "  {{- if .Values.crds.keep }}",
+      "  annotations:",
+      "    helm.sh/resource-policy: keep",
+      "  {{- end }}",
+      "",
+    ].join("\n"),
+  );
+  if (withMetadata === escaped) throw new Error("a CRD without a top-level metadata: line");
+  return `{{- if .Values.crds.enabled }}\n${withMetadata.trimEnd()}\n{{- end }}\n`;
+}
+
+/** In dependency order: the chart's CRD templates are written before deploy/ is rendered from the chart. */
 const outputs: (() => Promise<[string, string][]>)[] = [
   async () =>
     Promise.all(
       kinds.flatMap((kind) => [
         renderTypes(kind).then((text): [string, string] => [generatedPath(kind), text]),
         readFile(crdPath(kind), "utf8").then((text): [string, string] => [
-          join(chart, "crds", `${plurals[kind]}.yaml`),
-          text,
+          join(chart, "templates", "crds", `${plurals[kind]}.yaml`),
+          crdTemplate(text),
         ]),
       ]),
     ),
