@@ -17,20 +17,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { readFence } from "../../src/actuators/route53/fencing-record.js";
 import type { FencingRecord } from "../../src/core/plan/fencing.js";
 import { isFinalPhase } from "../../src/core/runs.js";
 import { group, plurals, version } from "../../src/crds/definitions.js";
 import type { FailoverRun } from "../../src/crds/generated/failoverruns.js";
-import { route53Client } from "../env/aws-clients.js";
 import { EmulatorControl } from "../env/aws-emulator.js";
 import { startControllers, type Controllers } from "../env/controllers.js";
 import { manualRun } from "../fixtures/builders.js";
 import {
+  checkoutFence,
   checkoutPlan,
   checkoutPolicy,
-  fenceName,
+  promotionCalls,
   publishReplicationLag,
+  readOnlyFlag,
   seedCheckoutAws,
   type CheckoutAws,
 } from "../fixtures/checkout-world.js";
@@ -45,12 +45,7 @@ const clusters: Record<Region, Cluster> = {
 };
 const peerOf = (region: Region): Region => (region === "us-east-1" ? "eu-west-1" : "us-east-1");
 const control = new EmulatorControl(env.aws.endpoint);
-const route53 = route53Client(env.aws);
 const lease = { durationSeconds: 3, renewDeadlineSeconds: 2, retryPeriodSeconds: 0.5 };
-const unthrottled = {
-  acquire: () => Promise.resolve(),
-  sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
-};
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** Both regions' controllers, as observers name them. */
 const bothControllers = ["controller/eu-west-1", "controller/us-east-1"];
@@ -121,21 +116,16 @@ class Story {
     return [...(await this.runs("us-east-1")), ...(await this.runs("eu-west-1"))];
   }
 
-  async fence(): Promise<FencingRecord | undefined> {
-    const where = { hostedZoneId: this.aws.zoneId, recordName: fenceName, ttlSeconds: 60 };
-    return (await readFence(route53, where, unthrottled))?.record;
+  fence(): Promise<FencingRecord | undefined> {
+    return checkoutFence(env.aws, this.aws.zoneId);
   }
 
-  async flag(region: Region): Promise<string | undefined> {
-    const map = await clusters[region].core.readNamespacedConfigMap({ name: "app-flags", namespace: this.namespace });
-    return map.data?.read_only;
+  flag(region: Region): Promise<string | undefined> {
+    return readOnlyFlag(clusters[region], this.namespace);
   }
 
-  /** The Aurora promotions the emulator served: the one call per move that may lose data or switch the writer. */
-  async promotions(): Promise<string[]> {
-    return (await control.calls())
-      .map((c) => c.action)
-      .filter((a) => a === "SwitchoverGlobalCluster" || a === "FailoverGlobalCluster");
+  promotions(): Promise<string[]> {
+    return promotionCalls(env.aws);
   }
 
   /** How `seenBy`'s controller judges `region`, from its policy's status. */

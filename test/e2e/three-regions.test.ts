@@ -10,20 +10,22 @@ import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { readFence } from "../../src/actuators/route53/fencing-record.js";
+import type { FencingRecord } from "../../src/core/plan/fencing.js";
 import { isFinalPhase } from "../../src/core/runs.js";
 import type { FailoverRun } from "../../src/crds/generated/failoverruns.js";
 import { DescribeGlobalClustersCommand } from "@aws-sdk/client-rds";
-import { rdsClient, route53Client } from "../env/aws-clients.js";
+import { rdsClient } from "../env/aws-clients.js";
 import { EmulatorControl } from "../env/aws-emulator.js";
 import { ensureBinaries } from "../env/binaries.js";
 import { startControlPlane, type ControlPlane } from "../env/control-plane.js";
 import { startControllers, type Controllers } from "../env/controllers.js";
 import {
+  checkoutFence,
   checkoutPlan,
   checkoutPolicy,
-  fenceName,
+  promotionCalls,
   publishReplicationLag,
+  readOnlyFlag,
   seedCheckoutAws,
   type CheckoutAws,
 } from "../fixtures/checkout-world.js";
@@ -34,12 +36,7 @@ const regions = ["us-east-1", "eu-west-1", "ap-southeast-2"] as const;
 type Region = (typeof regions)[number];
 type Views = Record<Region, RegionEndpoint>;
 const control = new EmulatorControl(env.aws.endpoint);
-const route53 = route53Client(env.aws);
 const lease = { durationSeconds: 3, renewDeadlineSeconds: 2, retryPeriodSeconds: 0.5 };
-const unthrottled = {
-  acquire: () => Promise.resolve(),
-  sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
-};
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const everyController = regions.map((r) => `controller/${r}`).sort();
 
@@ -103,21 +100,16 @@ class Story {
     return Object.fromEntries(regions.map((r, i) => [r, names[i]])) as Record<Region, string[]>;
   }
 
-  async fence() {
-    const where = { hostedZoneId: this.aws.zoneId, recordName: fenceName, ttlSeconds: 60 };
-    return (await readFence(route53, where, unthrottled))?.record;
+  fence(): Promise<FencingRecord | undefined> {
+    return checkoutFence(env.aws, this.aws.zoneId);
   }
 
-  async flag(region: Region): Promise<string | undefined> {
-    const map = await clusters[region].core.readNamespacedConfigMap({ name: "app-flags", namespace: this.namespace });
-    return map.data?.read_only;
+  flag(region: Region): Promise<string | undefined> {
+    return readOnlyFlag(clusters[region], this.namespace);
   }
 
-  /** The Aurora promotions the emulator served: the one call per move that may lose data or switch the writer. */
-  async promotions(): Promise<string[]> {
-    return (await control.calls())
-      .map((c) => c.action)
-      .filter((a) => a === "SwitchoverGlobalCluster" || a === "FailoverGlobalCluster");
+  promotions(): Promise<string[]> {
+    return promotionCalls(env.aws);
   }
 
   /** The Aurora global database's writer member, as RDS describes it. */
