@@ -34,6 +34,17 @@ describe("the CRDs in a real API server", () => {
     }
   });
 
+  it("are stored as written, so another applier (Helm, Argo CD, kubectl) co-owns them rather than conflicting", async () => {
+    // A field the API server normalizes away (a `false` or `0` default) makes the stored atomic list differ from
+    // the manifest, and every server-side apply by a second field manager then conflicts on .spec.versions.
+    const result = await kubectl(env, region.kubeconfig, [
+      ...["apply", "--server-side", "--dry-run=server", "--field-manager=another-applier"],
+      ...["-f", join(root, "src", "crds")],
+    ]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+  });
+
   it("teach the API through kubectl explain", async () => {
     const out = await kubectlOk(env, region.kubeconfig, ["explain", "regionpolicy.spec.dampening"]);
     expect(out).toContain("failureThreshold");
