@@ -21,6 +21,7 @@ import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 import { PeerViews } from "./peer-views.js";
 import { policyMetrics } from "./policy-metrics.js";
+import { runFinishedMetrics } from "./run-metrics.js";
 
 export interface ControllerDeps {
   clients: Clients;
@@ -133,6 +134,7 @@ function failoverRunController({ clients, config, metrics, log, isLeader, failpo
     tenancy: tenancyOf(config),
     now: Date.now,
     reachable: (region, namespace) => clients.peers.reachable(region, namespace),
+    finished: runFinishedMetrics(metrics),
     moveFinished: async (policy, run) => {
       if (isLeader()) await clients.moveFinished(policy, run);
     },

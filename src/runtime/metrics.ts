@@ -83,6 +83,27 @@ export function createMetrics() {
       labelNames: ["namespace", "policy"],
       registers,
     }),
+    rto: new Histogram({
+      name: "switchyard_rto_seconds",
+      help: "Measured recovery time of the runs this controller finished (breach or start to traffic shifted)",
+      labelNames: ["namespace", "plan", "trigger"],
+      buckets: [10, 30, 60, 120, 300, 600, 1200, 3600],
+      registers,
+    }),
+    rpo: new Histogram({
+      name: "switchyard_rpo_seconds",
+      help: "Measured data-loss window of the runs this controller finished (0 for a switchover)",
+      labelNames: ["namespace", "plan", "trigger"],
+      buckets: [0, 1, 5, 15, 30, 60, 300],
+      registers,
+    }),
+    stepDuration: new Histogram({
+      name: "switchyard_step_duration_seconds",
+      help: "How long each step of a finished run took, by step kind and final state",
+      labelNames: ["kind", "state"],
+      buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900],
+      registers,
+    }),
     flapPenalty: new Gauge({
       name: "switchyard_flap_penalty",
       help: "Current flap penalty of a region (RFC 2439 style, decayed)",

@@ -222,7 +222,9 @@ export function planChecks(deps: PlanCheckDeps): PlanChecks {
       const targetArn = members[target];
       if (found.length === 0 && targetArn && mode === "Auto") {
         try {
-          const lag = await replicationLagSeconds(deps.cloudwatch(awsRegion), targetArn, new Date(deps.now()));
+          const lag = await shared.get(`lag/${awsRegion}/${targetArn}`, () =>
+            replicationLagSeconds(deps.cloudwatch(awsRegion), targetArn, new Date(deps.now())),
+          );
           if (lag !== undefined) {
             deps.lagSeen?.(ctx, lag);
             if (rpo !== undefined && dataLossGate === "Enforce" && lag > rpo) {

@@ -36,6 +36,8 @@ export interface RunDeps {
    * controller then sees it); absent without fencing. Best effort: the record's own deadline bounds a failure.
    */
   moveFinished?: (policy: RegionPolicy, run: FailoverRun) => Promise<void>;
+  /** told once of each run this controller brought to its end (as written), for the RTO/RPO and step histograms */
+  finished?: (run: FailoverRun) => void;
   /** whether a region's cluster answers now (for bestEffort steps there); absent: every region is reachable */
   reachable?: (region: string, namespace: string) => Promise<boolean>;
   /**

@@ -127,6 +127,7 @@ export async function reconcileFailoverRun(key: string, deps: RunDeps): Promise<
       await persist(
         finalStatus({ ...run, status: { ...run.status, journal } }, action.phase, action.reason, action.message, now),
       );
+      deps.finished?.(run);
       const type = action.phase === "Succeeded" ? "Normal" : "Warning";
       deps.events.event(refOf(run), type, action.reason, action.message);
       log.info({ phase: action.phase, reason: action.reason }, action.message);
