@@ -227,7 +227,7 @@ try {
   }).length;
   report("readiness_plans_ready", ready, "plans");
   report("readiness_events", events, "events");
-  for (const informer of informers.all) informer.stop();
+  await Promise.all(informers.all.map((informer) => informer.stop()));
   clients.destroy();
 } finally {
   await env.stop();
