@@ -121,6 +121,17 @@ async function build(program: Program, target: string, log: (line: string) => vo
   }
 }
 
+/** The path of one binary, building only it when it is not yet cached (a unit test needs one, not the set). */
+export async function ensureBinary(
+  name: keyof Binaries,
+  log: (line: string) => void = () => undefined,
+): Promise<string> {
+  const program: Program = programs[name];
+  const path = await programPath(program);
+  if (!existsSync(path)) await build(program, path, log);
+  return path;
+}
+
 /** Paths of the binaries, building the ones not yet cached. Fails loudly: tests never skip for a missing binary. */
 export async function ensureBinaries(log: (line: string) => void = () => undefined): Promise<Binaries> {
   const result: Partial<Binaries> = {};
