@@ -44,6 +44,23 @@ async function readJson<T>(path: string): Promise<T> {
   return JSON.parse(await readFile(path, "utf8")) as T;
 }
 
+/**
+ * Runs before the bundle's first module. CommonJS has no import.meta, and src/crds/definitions.ts computes a path from
+ * it when loaded. Node.js does not print the deprecation warnings of code under node_modules (the user cannot fix a
+ * dependency); bundled, the dependencies' calls (node-fetch's url.parse, tr46's punycode) no longer look like it, so
+ * those two are held back as they would be for the unbundled package. Any other warning still prints.
+ */
+const prelude = `var __importMetaUrl = require("node:url").pathToFileURL(__filename).href;
+(() => {
+  const emitWarning = process.emitWarning;
+  const dependencyDeprecations = new Set(["DEP0040", "DEP0169"]);
+  process.emitWarning = function (warning, ...rest) {
+    const code = typeof rest[0] === "object" && rest[0] !== null ? rest[0].code : rest[1];
+    if (dependencyDeprecations.has(code)) return;
+    return emitWarning.call(process, warning, ...rest);
+  };
+})();`;
+
 /** Bundles src/cli/main.ts into one CommonJS file: the format a single executable's main script must have. */
 export async function buildBundle(): Promise<string> {
   const { version } = await readJson<PackageJson>(join(root, "package.json"));
@@ -56,12 +73,8 @@ export async function buildBundle(): Promise<string> {
     target: "node22",
     metafile: true,
     logLevel: "warning",
-    // CommonJS has no import.meta; src/crds/definitions.ts computes a path from it when loaded.
-    banner: { js: 'var __importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+    banner: { js: prelude },
     define: { "import.meta.url": "__importMetaUrl", SWITCHYARD_VERSION: JSON.stringify(version) },
-    // tr46 asks for the deprecated built-in punycode; outside node_modules (a bundle, a SEA) Node.js prints a
-    // deprecation warning on every run. The userland package of the same code is what it means.
-    alias: { punycode: "punycode/" },
   });
   await chmod(bundlePath, 0o755);
   await writeLicences(Object.keys(result.metafile.inputs));
