@@ -18,9 +18,12 @@ RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 # The CRD files are read at run time for the API constants: they ship beside the compiled definitions.
+# Type declarations and source maps of the dependencies are never read at run time and are over 40% of node_modules
+# (92 MB → 51 MB measured).
 RUN npx tsc -p tsconfig.build.json \
  && cp src/crds/*.yaml dist/crds/ \
- && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
+ && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
+ && find node_modules -type f \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \) -delete
 
 # Distroless: Node.js and CA certificates only — no shell, no package manager, no npm or npx.
 FROM gcr.io/distroless/nodejs24-debian12:nonroot@sha256:14d42e2511532589a7c7e01a753667a74fcc96266e137e8125006b87b0c32d0a AS runtime
