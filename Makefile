@@ -21,6 +21,8 @@ lint:
 	npx eslint .
 	npx prettier --check .
 	npx tsx test/env/cli.ts run helm lint --strict charts/switchyard --set region=us-east-1
+	# The release workflow only runs on a tag: lint it (and, through shellcheck, its scripts) on every change.
+	npx tsx test/env/cli.ts run actionlint -no-color
 
 typecheck:
 	npx tsc -p tsconfig.json --noEmit

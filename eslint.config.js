@@ -3,7 +3,7 @@ import eslint from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "coverage/", "src/crds/generated/"] },
+  { ignores: ["dist/", "node_modules/", "coverage/", "src/crds/generated/", "packages/cli/dist/"] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -21,6 +21,8 @@ need go
 need openssl openssl
 # Prometheus serves the prometheus-signal tests (a real server, Debian package).
 need prometheus prometheus
+# actionlint checks the workflows' run: scripts with it (make lint); without it that part would be skipped silently.
+need shellcheck shellcheck
 PYTHON="${SWITCHYARD_PYTHON:-python3}"
 need "$PYTHON" python3
 

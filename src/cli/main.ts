@@ -32,4 +32,6 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-await main(process.argv);
+// Not a top-level await: the same file is bundled as CommonJS for the single executable (scripts/build-cli.ts), which
+// has none; main handles every error itself.
+void main(process.argv);

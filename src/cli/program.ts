@@ -8,6 +8,7 @@ import { registerPlan } from "./commands/plan.js";
 import { registerReport } from "./commands/report.js";
 import { registerStatus } from "./commands/status.js";
 import type { Cli } from "./context.js";
+import { cliVersion } from "./version.js";
 
 export function buildProgram(cli: Cli, name = "switchyard"): Command {
   const program = new Command(name)
@@ -15,6 +16,7 @@ export function buildProgram(cli: Cli, name = "switchyard"): Command {
     .option("--kubeconfig <path>", "kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)")
     .option("--context <name>", "kubeconfig context (default: the current context)")
     .option("-n, --namespace <namespace>", "namespace (default: the context's namespace, then default)")
+    .version(cliVersion(), "--version", "print the version")
     .showHelpAfterError("(run with --help for usage)")
     // Commander's own errors (unknown option, missing argument) throw instead of exiting, so main maps them to 2.
     .exitOverride();
@@ -29,5 +31,9 @@ export function buildProgram(cli: Cli, name = "switchyard"): Command {
   ]) {
     register(program, cli);
   }
+  program
+    .command("version")
+    .description("print the version of this command line")
+    .action(() => cli.out(cliVersion()));
   return program;
 }

@@ -1,7 +1,7 @@
 /**
- * The real programs the local environment runs: kube-apiserver, kubectl, etcd (and helm for the chart), built from the Go module proxy at
- * the versions pinned in test/env/binaries/{kube,etcd}/go.mod, and cached outside the repository by version so that
- * only the first run on a machine pays for the build.
+ * The real programs the local environment runs: kube-apiserver, kubectl, etcd (and helm for the chart, actionlint for
+ * the workflows), built from the Go module proxy at the versions pinned in test/env/binaries/<name>/go.mod, and cached
+ * outside the repository by version so that only the first run on a machine pays for the build.
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -20,6 +20,8 @@ export interface Binaries {
   etcd: string;
   /** lints the chart and renders deploy/ */
   helm: string;
+  /** lints .github/workflows: a release workflow is only run on a tag, far from the change that broke it */
+  actionlint: string;
 }
 
 interface Program {
@@ -62,6 +64,13 @@ const programs = {
     packagePath: "helm.sh/helm/v3/cmd/helm",
     file: "helm",
   },
+  actionlint: {
+    module: "actionlint",
+    versionOf: "github.com/rhysd/actionlint",
+    cacheName: "actionlint",
+    packagePath: "github.com/rhysd/actionlint/cmd/actionlint",
+    file: "actionlint",
+  },
 } satisfies Record<keyof Binaries, Program>;
 
 export function cacheDir(): string {
@@ -85,6 +94,7 @@ async function programPath(program: Program): Promise<string> {
 /** Stamps the version into the binary as upstream's release build does, so `--version` and `/version` tell the truth. */
 function versionFlags(program: Program, version: string): string {
   if (program.cacheName === "helm") return `-X helm.sh/helm/v3/internal/version.version=${version}`;
+  if (program.cacheName === "actionlint") return `-X github.com/rhysd/actionlint.version=${version}`;
   if (program.cacheName !== "kubernetes") return "";
   const [major, minor] = version.replace(/^v/, "").split(".");
   return ["k8s.io/component-base/version", "k8s.io/client-go/pkg/version"]
@@ -109,6 +119,17 @@ async function build(program: Program, target: string, log: (line: string) => vo
     await rm(partial, { force: true });
     throw new Error(`could not build ${program.file}: ${(error as Error).message}`);
   }
+}
+
+/** The path of one binary, building only it when it is not yet cached (a unit test needs one, not the set). */
+export async function ensureBinary(
+  name: keyof Binaries,
+  log: (line: string) => void = () => undefined,
+): Promise<string> {
+  const program: Program = programs[name];
+  const path = await programPath(program);
+  if (!existsSync(path)) await build(program, path, log);
+  return path;
 }
 
 /** Paths of the binaries, building the ones not yet cached. Fails loudly: tests never skip for a missing binary. */

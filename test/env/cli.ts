@@ -2,7 +2,7 @@
  * The local two-region environment from the command line.
  *   tsx test/env/cli.ts ensure            build/cache the binaries and check the AWS emulator is installed
  *   tsx test/env/cli.ts up [--regions N]  start it, print what runs where, stop on Ctrl-C
- *   tsx test/env/cli.ts run <program> ... run a cached binary (kubectl, helm, etcd, kubeApiserver)
+ *   tsx test/env/cli.ts run <program> ... run a cached binary (kubectl, helm, etcd, kubeApiserver, actionlint)
  */
 import { spawnSync } from "node:child_process";
 import { ensureBinaries } from "./binaries.js";
