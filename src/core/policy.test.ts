@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { schemaDefault } from "../crds/definitions.js";
 import type { RegionPolicySpec } from "../crds/generated/regionpolicies.js";
-import { policyDefaults, resolvePolicy } from "./policy.js";
+import { policyDefaults, resolvePolicy, unprobeableSignals } from "./policy.js";
 
 const minimal: RegionPolicySpec = {
   regions: [{ name: "use1", role: "primary" }, { name: "euw1" }],
@@ -66,5 +66,37 @@ describe("resolvePolicy", () => {
     ...Object.entries(policyDefaults.automation).map(([k, value]) => ({ path: ["automation", k], value })),
   ])("agrees with the CRD default of spec.$path", ({ path, value }) => {
     expect(schemaDefault("RegionPolicy", ["spec", ...path])).toEqual(value);
+  });
+});
+
+describe("unprobeableSignals", () => {
+  const spec = (secret: boolean) => ({
+    regions: [
+      { name: "us-east-1", role: "primary" as const },
+      { name: "eu-west-1", ...(secret ? { cluster: { kubeconfigSecretRef: { name: "peer" } } } : {}) },
+    ],
+    signals: [
+      { name: "pods", region: "us-east-1", workload: { name: "api" } },
+      { name: "pods", region: "eu-west-1", workload: { name: "api" } },
+      { name: "api", region: "eu-west-1", http: { url: "https://eu.example.com/healthz" } },
+    ],
+  });
+
+  it("a workload signal of another region without its kubeconfig Secret, naming the field to set", () => {
+    expect(unprobeableSignals(spec(false), "us-east-1")).toEqual([
+      {
+        name: "pods",
+        region: "eu-west-1",
+        message:
+          "workload signal pods in eu-west-1 needs spec.regions[1].cluster.kubeconfigSecretRef to be probed from us-east-1",
+      },
+    ]);
+  });
+
+  it("nothing when the Secret is named, for this region's own workloads, or for http signals", () => {
+    expect(unprobeableSignals(spec(true), "us-east-1")).toEqual([]);
+    expect(unprobeableSignals(spec(false), "eu-west-1")).toEqual([
+      expect.objectContaining({ region: "us-east-1" }) as unknown,
+    ]);
   });
 });

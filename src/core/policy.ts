@@ -87,3 +87,27 @@ export function resolvePolicy(spec: RegionPolicySpec): ResolvedPolicy {
     },
   };
 }
+
+/**
+ * The signals this controller cannot probe: a workload signal reads its region's cluster, which for another region
+ * needs that region's `cluster.kubeconfigSecretRef`. Such a signal is not probed (a sample of "cannot reach" would
+ * make a healthy region look unhealthy) and the policy says so in a condition instead.
+ */
+export function unprobeableSignals(
+  spec: Pick<RegionPolicySpec, "regions" | "signals">,
+  localRegion: string,
+): { name: string; region: string; message: string }[] {
+  return spec.signals
+    .filter((s) => s.workload !== undefined && s.region !== localRegion)
+    .flatMap((s) => {
+      const index = spec.regions.findIndex((r) => r.name === s.region);
+      if (index < 0 || spec.regions[index]?.cluster?.kubeconfigSecretRef) return [];
+      return [
+        {
+          name: s.name,
+          region: s.region,
+          message: `workload signal ${s.name} in ${s.region} needs spec.regions[${index}].cluster.kubeconfigSecretRef to be probed from ${localRegion}`,
+        },
+      ];
+    });
+}

@@ -293,4 +293,36 @@ describe("reconcileRegionPolicy", () => {
     await tick(true, 60); // but refreshes them at least once a minute
     expect(store.statusWrites).toBeGreaterThan(writes);
   });
+
+  it("a workload signal it cannot reach (no peer kubeconfig) is not probed, and the policy says so instead of Unhealthy", async () => {
+    const policy = regionPolicy("checkout", (p) => {
+      p.spec.signals.push({ name: "pods", region: "us-east-1", workload: { name: "api" } });
+    });
+    const { tick, status, deps, events } = setup("eu-west-1", policy);
+    const synced: string[][] = [];
+    Object.assign(deps, {
+      signals: {
+        sync: (_key: string, _ns: string, signals: RegionPolicy["spec"]["signals"]) => {
+          synced.push(signals.map((s) => `${s.name}/${s.region}`));
+        },
+        remove: () => undefined,
+      },
+    });
+    await tick(true, 2);
+    expect(synced.at(-1)).toEqual(["api/us-east-1", "api/eu-west-1"]);
+    expect(status()?.regions?.map((r) => r.health)).toEqual(["Healthy", "Healthy"]);
+    const conditions = status()?.conditions ?? [];
+    expect(conditions.find((c) => c.type === "SignalsProbed")).toMatchObject({
+      status: "False",
+      reason: "PeerKubeconfigMissing",
+    });
+    expect(conditions.find((c) => c.type === "Ready")).toMatchObject({
+      status: "False",
+      reason: "PeerKubeconfigMissing",
+    });
+    expect(conditions.find((c) => c.type === "Ready")?.message).toContain(
+      "spec.regions[0].cluster.kubeconfigSecretRef",
+    );
+    expect(events.filter((e) => e.reason === "PeerKubeconfigMissing")).toHaveLength(1);
+  });
 });

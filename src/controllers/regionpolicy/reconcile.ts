@@ -7,7 +7,7 @@ import { evaluatePolicy } from "../../core/evaluate.js";
 import { regionLossUndetectable, unreachableQuorum } from "../../core/health/quorum.js";
 import { canonicalJson } from "../../core/merge-patch.js";
 import { automaticMove, automaticMoveProblem } from "../../core/plan/readiness.js";
-import { resolvePolicy } from "../../core/policy.js";
+import { resolvePolicy, unprobeableSignals } from "../../core/policy.js";
 import { automaticRun, isFinalPhase } from "../../core/runs.js";
 import {
   policyActingAs,
@@ -107,12 +107,19 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
   }
   const now = deps.now();
   const log = deps.log.child({ policy: key });
-  deps.signals.sync(key, namespace, policy.spec.signals);
+  const unprobed = unprobeableSignals(policy.spec, deps.localRegion);
+  deps.signals.sync(
+    key,
+    namespace,
+    policy.spec.signals.filter((s) => !unprobed.some((u) => u.name === s.name && u.region === s.region)),
+  );
 
   const samples = deps.samples.drain(key);
   for (const s of samples) deps.observer.sampled(namespace, name, s.region, s.signal, s.ok);
   const paused = isPaused(policy);
   const resolved = resolvePolicy(policy.spec);
+  // A signal this controller cannot probe is no part of its view (its peers' views may still hold it).
+  resolved.signals = resolved.signals.filter((s) => !unprobed.some((u) => u.name === s.name && u.region === s.region));
   // The kill switch outranks the declared mode: observe and record, act on nothing.
   if (paused) resolved.automation.mode = "Paused";
   const fence = await observeFence(policy, deps.localRegion, deps.fence);
@@ -144,13 +151,17 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
   // and a plan check that fails (a peer cluster down, lag) may be exactly the outage the failover is for.
   const reported =
     notReady ??
-    (fence.readError && {
-      reason: "FencingRecordUnreadable",
-      message: `The fencing record cannot be read: ${fence.readError}`,
-    }) ??
-    (plan && resolved.automation.mode !== "Paused"
-      ? automaticMoveProblem(plan, automaticMove(policy.spec.regions, activeRegion))
-      : undefined);
+    [
+      unprobed.length > 0
+        ? { reason: "PeerKubeconfigMissing", message: unprobed.map((u) => u.message).join("; ") }
+        : undefined,
+      fence.readError
+        ? { reason: "FencingRecordUnreadable", message: `The fencing record cannot be read: ${fence.readError}` }
+        : undefined,
+      plan && resolved.automation.mode !== "Paused"
+        ? automaticMoveProblem(plan, automaticMove(policy.spec.regions, activeRegion))
+        : undefined,
+    ].find((p) => p !== undefined);
   const regionLoss = regionLossUndetectable(resolved, deps.localRegion);
 
   // The target region's controller executes a move: the failing region's controller may be dead or cut off. The run
@@ -202,6 +213,7 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
     ...(startedRun ? { startedRun } : {}),
     ...(reported ? { notReady: reported } : {}),
     ...(regionLoss ? { regionLoss } : {}),
+    unprobed: unprobed.map((u) => u.message),
     ...(system?.suppressed
       ? {
           systemSuppression: {

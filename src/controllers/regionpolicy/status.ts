@@ -62,6 +62,8 @@ export interface StatusContext {
   notReady?: { reason: string; message: string };
   /** Set when the loss of a whole region could not be judged by a quorum (RegionLossDetectable=False). */
   regionLoss?: { message: string };
+  /** Why signals of this policy are not probed by this controller (a peer kubeconfig Secret is not named). */
+  unprobed?: string[];
   /** the kill switch annotation is set */
   paused?: boolean;
   /** Flap suppression of the policy's own transitions, from the fencing record (every controller's moves). */
@@ -174,6 +176,11 @@ export function statusFromEvaluation(ctx: StatusContext): RegionPolicyStatus {
   if (ctx.regionLoss) set("RegionLossDetectable", "False", "QuorumNeedsLostRegion", ctx.regionLoss.message);
   else set("RegionLossDetectable", "True", "QuorumSurvivesRegionLoss", "A quorum of observers outlives any one region");
 
+  if (ctx.unprobed?.length) {
+    set("SignalsProbed", "False", "PeerKubeconfigMissing", `Not probed: ${ctx.unprobed.join("; ")}`);
+  } else {
+    set("SignalsProbed", "True", "AllSignalsProbed", "This controller probes every signal of the policy");
+  }
   if (ctx.fencingRead?.ok === false) {
     set("FencingRecordReadable", "False", "FencingRecordUnreadable", ctx.fencingRead.message);
   } else if (ctx.fencingRead) {
