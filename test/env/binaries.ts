@@ -1,7 +1,7 @@
 /**
- * The real programs the local environment runs: kube-apiserver, kubectl, etcd (and helm for the chart), built from the Go module proxy at
- * the versions pinned in test/env/binaries/{kube,etcd}/go.mod, and cached outside the repository by version so that
- * only the first run on a machine pays for the build.
+ * The real programs the local environment runs: kube-apiserver, kubectl, etcd (and helm and helm-docs for the chart),
+ * built from the Go module proxy at the versions pinned in each test/env/binaries/<program>/go.mod, and cached outside
+ * the repository by version so that only the first run on a machine pays for the build.
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -20,6 +20,8 @@ export interface Binaries {
   etcd: string;
   /** lints the chart and renders deploy/ */
   helm: string;
+  /** writes the chart's README from values.yaml */
+  helmDocs: string;
 }
 
 interface Program {
@@ -61,6 +63,13 @@ const programs = {
     cacheName: "helm",
     packagePath: "helm.sh/helm/v3/cmd/helm",
     file: "helm",
+  },
+  helmDocs: {
+    module: "helm-docs",
+    versionOf: "github.com/norwoodj/helm-docs",
+    cacheName: "helm-docs",
+    packagePath: "github.com/norwoodj/helm-docs/cmd/helm-docs",
+    file: "helm-docs",
   },
 } satisfies Record<keyof Binaries, Program>;
 
