@@ -4,6 +4,7 @@
  *   charts/switchyard/templates/crds/*.yaml ← src/crds/*.yaml     (templated copies behind crds.enabled/crds.keep:
  *                                                                 Helm cannot read outside the chart, and it never
  *                                                                 upgrades what sits in crds/, so they are templates)
+ *   charts/switchyard/README.md      ← values.yaml + README.md.gotmpl (helm-docs: the values table from their comments)
  *   deploy/switchyard.yaml           ← charts/switchyard + CRDs   (helm template, for kubectl users)
  *   deploy/iam/*.json                ← src/core/iam               (the controller role's IAM policy documents)
  *   npm run generate            write them
@@ -51,6 +52,16 @@ export async function renderDeploy(helm: string): Promise<string> {
   return `${header}\n${stdout}`;
 }
 
+/** The chart's README as helm-docs writes it (--dry-run prints it instead of writing, so --check can compare). */
+export async function renderChartReadme(helmDocs: string): Promise<string> {
+  const { stdout } = await promisify(execFile)(
+    helmDocs,
+    ["--dry-run", "--chart-search-root", join(root, "charts"), "--log-level", "warning"],
+    { maxBuffer: 16 * 1024 * 1024 },
+  );
+  return stdout;
+}
+
 /**
  * A CRD as a chart template, the cert-manager way: rendered only with crds.enabled, and kept on uninstall (and on an
  * upgrade that drops it) with crds.keep, since deleting a CRD deletes every object of its kind. The CRD's own text
@@ -88,8 +99,11 @@ const outputs: (() => Promise<[string, string][]>)[] = [
       ]),
     ),
   async () => {
-    const { helm } = await ensureBinaries((line) => console.error(line));
-    return [[join(root, "deploy", "switchyard.yaml"), await renderDeploy(helm)]];
+    const { helm, helmDocs } = await ensureBinaries((line) => console.error(line));
+    return [
+      [join(chart, "README.md"), await renderChartReadme(helmDocs)],
+      [join(root, "deploy", "switchyard.yaml"), await renderDeploy(helm)],
+    ];
   },
   () =>
     Promise.resolve([
