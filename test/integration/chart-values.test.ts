@@ -253,7 +253,22 @@ describe("the chart's values", () => {
     }
   });
 
-  it("refuse a value of the wrong type", async () => {
+  it("refuse a value of the wrong type, and timings the controller would refuse at start", async () => {
+    const refused = async (pattern: RegExp, ...sets: string[]) =>
+      expect(render("--set", "region=us-east-1", ...sets.flatMap((s) => ["--set", s]))).rejects.toThrow(pattern);
+    await refused(/renewDeadlineSeconds must be shorter/, "leaderElection.renewDeadlineSeconds=15");
+    await refused(/retryPeriodSeconds must be shorter/, "leaderElection.retryPeriodSeconds=10");
+    await refused(/shutdownGraceSeconds must be shorter/, "shutdownGraceSeconds=45");
+    await expect(
+      render(
+        "--set",
+        "region=us-east-1",
+        "--set",
+        "shutdownGraceSeconds=45",
+        "--set",
+        "terminationGracePeriodSeconds=60",
+      ),
+    ).resolves.toBeDefined();
     await expect(render("--set", "region=us-east-1", "--set", "resources.requests.cpu=lots")).rejects.toThrow(/cpu/);
     await expect(render("--set", "region=us-east-1", "--set", "podAntiAffinity=sometimes")).rejects.toThrow(
       /podAntiAffinity/,
