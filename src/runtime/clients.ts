@@ -5,13 +5,21 @@
  * What is done in this cluster on a tenant's behalf goes through the tenant clients (its ServiceAccount); only the
  * Switchyard kinds, Events and the Lease use the controller's own identity.
  */
-import { BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
+import {
+  AuthorizationV1Api,
+  BatchV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  type KubernetesObject,
+} from "@kubernetes/client-node";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { Route53Client } from "@aws-sdk/client-route-53";
 import type { BatchOptions } from "../actuators/route53/change-batch.js";
 import { levers, type Levers } from "../controllers/failoverrun/levers/index.js";
 import type { RunDeps } from "../controllers/failoverrun/ports.js";
+import type { PlanChecks } from "../controllers/failoverplan/ports.js";
 import type { FencePorts } from "../controllers/regionpolicy/ports.js";
 import { policyActingAs, type Tenancy } from "../core/tenancy.js";
 import { group, plurals, version, type Kind } from "../crds/definitions.js";
@@ -34,6 +42,7 @@ import type { Logger } from "./logger.js";
 import { EksTokens } from "./eks-token.js";
 import type { Metrics } from "./metrics.js";
 import { PeerClusters } from "./peer-clusters.js";
+import { planChecks } from "./plan-checks.js";
 import { route53Quota } from "./route53-quota.js";
 import { KubeDrillStore, KubeSwitchyardStore } from "./switchyard-store.js";
 import { TenantClients } from "./tenant-clients.js";
@@ -55,6 +64,8 @@ export interface Clients {
   fence: FencePorts;
   moveFinished: NonNullable<RunDeps["moveFinished"]>;
   levers: Levers;
+  /** what plan readiness follows into the world (plan-checks.ts) */
+  planChecks: PlanChecks;
   probes: Probes;
   /** Closes the AWS clients; the informers are stopped by whoever started them. */
   destroy(): void;
@@ -148,6 +159,7 @@ export function connect(
     fence: fencePorts(aws.route53, aws.route53Options, tenants),
     moveFinished: moveFinishedPort(aws.route53, aws.route53Options),
     levers: planLevers(config.region, tenants, peers, aws),
+    planChecks: readinessChecks(config, tenants, peers, aws, metrics),
     probes: {
       http: probeHttp,
       prometheus: probePrometheus,
@@ -216,6 +228,47 @@ function planLevers(localRegion: string, tenants: TenantClients, peers: PeerClus
     fetch: (input, init) => fetch(input, init),
     sleep: pause,
     now: () => Date.now(),
+  });
+}
+
+/** Plan readiness reads what the levers would touch, as the identities they would act as (see planLevers). */
+function readinessChecks(
+  config: Config,
+  tenants: TenantClients,
+  peers: PeerClusters,
+  aws: AwsClients,
+  metrics: Metrics | undefined,
+): PlanChecks {
+  const local = config.region;
+  const peer = async (region: string, namespace: string) => peers.kubeConfigFor(region, namespace);
+  return planChecks({
+    route53: aws.route53,
+    route53Quota: aws.route53Options,
+    rds: aws.rds.get,
+    cloudwatch: aws.cloudwatch.get,
+    core: async (region, namespace, sa) =>
+      region === local ? tenants.core(namespace, sa) : peers.coreApi(region, namespace),
+    apps: async (region, namespace, sa) =>
+      region === local ? tenants.apps(namespace, sa) : peers.apps(region, namespace),
+    batch: async (region, namespace, sa) =>
+      region === local ? tenants.batch(namespace, sa) : (await peer(region, namespace)).makeApiClient(BatchV1Api),
+    authorization: async (region, namespace, sa) =>
+      region === local
+        ? tenants.authorization(namespace, sa)
+        : (await peer(region, namespace)).makeApiClient(AuthorizationV1Api),
+    localRegion: local,
+    // Half an interval: every plan evaluated in one round shares one read of a zone or a global cluster.
+    sharedForMs: (config.planEvaluationIntervalSeconds * 1000) / 2,
+    ...(metrics
+      ? {
+          lagSeen: (ctx, seconds) =>
+            metrics.replicationLag.set(
+              { namespace: ctx.namespace, policy: ctx.policy.metadata.name ?? "", region: ctx.move.to },
+              seconds,
+            ),
+        }
+      : {}),
+    now: Date.now,
   });
 }
 

@@ -40,6 +40,9 @@ export const configSchema = z
       .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, "must be a ServiceAccount name")
       .optional()
       .describe("the ServiceAccount (of the policy's namespace) acted as when neither plan nor policy names one"),
+    planEvaluationIntervalSeconds: seconds
+      .default(300)
+      .describe("how often every FailoverPlan is checked against the world again when nothing changed"),
     actAsController: z
       .stringbool()
       .default(false)

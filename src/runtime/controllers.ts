@@ -1,14 +1,22 @@
 /**
- * The three controllers of a leader: built when this replica starts leading, started once the caches hold everything,
+ * The four controllers of a leader: built when this replica starts leading, started once the caches hold everything,
  * stopped when it stops leading. Every write they make goes through the leader guard.
  */
 import { DrillScheduleController } from "../controllers/drillschedule/controller.js";
+import { FailoverPlanController } from "../controllers/failoverplan/controller.js";
 import { FailoverRunController } from "../controllers/failoverrun/controller.js";
 import { RegionPolicyController } from "../controllers/regionpolicy/controller.js";
 import { tenancyOf, type Clients } from "./clients.js";
 import type { Config } from "./config.js";
 import { WorkQueue } from "./kube/work-queue.js";
-import { drillStoreAccess, leaderOnly, leaderOnlyEvents, policyStoreAccess, runStoreAccess } from "./leader-guard.js";
+import {
+  drillStoreAccess,
+  leaderOnly,
+  leaderOnlyEvents,
+  planStoreAccess,
+  policyStoreAccess,
+  runStoreAccess,
+} from "./leader-guard.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 import { PeerViews } from "./peer-views.js";
@@ -34,7 +42,12 @@ export interface RunningControllers {
 }
 
 export function startControllers(deps: ControllerDeps): RunningControllers {
-  const controllers: Controller[] = [regionPolicyController(deps), failoverRunController(deps), drillController(deps)];
+  const controllers: Controller[] = [
+    regionPolicyController(deps),
+    failoverRunController(deps),
+    failoverPlanController(deps),
+    drillController(deps),
+  ];
   let stopped = false;
   // Reconciling before the caches hold everything would decide on a partial world.
   void Promise.all(deps.clients.informers.all.map((i) => i.waitForSync())).then(() => {
@@ -124,6 +137,25 @@ function failoverRunController({ clients, config, metrics, log, isLeader, failpo
       if (isLeader()) await clients.moveFinished(policy, run);
     },
     ...(failpoint ? { failpoint } : {}),
+  });
+}
+
+function failoverPlanController({ clients, config, metrics, log, isLeader }: ControllerDeps): Controller {
+  const { plans, policies, runs } = clients.informers;
+  return new FailoverPlanController({
+    plans,
+    policies,
+    runs,
+    ...queueWithMetrics("failoverplan", metrics),
+    // Evaluations wait on reads; shared reads are shared promises, so concurrent evaluations still read once.
+    workers: 2,
+    store: leaderOnly(planStoreAccess, clients.store, isLeader),
+    checks: clients.planChecks,
+    events: leaderOnlyEvents(clients.events, isLeader),
+    log,
+    tenancy: tenancyOf(config),
+    intervalMs: config.planEvaluationIntervalSeconds * 1000,
+    now: Date.now,
   });
 }
 

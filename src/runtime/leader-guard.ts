@@ -3,6 +3,7 @@
  * reconcile still running when leadership is lost (a long API call, a paused process) fails instead of writing.
  */
 import type { DrillStore } from "../controllers/drillschedule/ports.js";
+import type { PlanStore } from "../controllers/failoverplan/ports.js";
 import type { RunStore } from "../controllers/failoverrun/ports.js";
 import type { EventRecorder } from "../controllers/ports.js";
 import type { SwitchyardStore } from "../controllers/regionpolicy/ports.js";
@@ -50,6 +51,14 @@ export const runStoreAccess: Access<RunStore> = {
   runsOfPlan: "read",
   writeRunStatus: "write",
   deleteRun: "write",
+};
+
+export const planStoreAccess: Access<PlanStore> = {
+  plan: "read",
+  policy: "read",
+  plansOf: "read",
+  runsOfPlan: "read",
+  writePlanStatus: "write",
 };
 
 export const drillStoreAccess: Access<DrillStore> = {

@@ -71,6 +71,18 @@ export function createMetrics() {
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     }),
+    replicationLag: new Gauge({
+      name: "switchyard_replication_lag_seconds",
+      help: "Replication lag to the region's database cluster, as plan readiness last measured it (CloudWatch)",
+      labelNames: ["namespace", "policy", "region"],
+      registers,
+    }),
+    fencingReadErrors: new Counter({
+      name: "switchyard_fencing_record_read_errors_total",
+      help: "Reads of a policy's fencing record that failed (unreadable zone, not a fencing record, Route53 errors)",
+      labelNames: ["namespace", "policy"],
+      registers,
+    }),
     flapPenalty: new Gauge({
       name: "switchyard_flap_penalty",
       help: "Current flap penalty of a region (RFC 2439 style, decayed)",

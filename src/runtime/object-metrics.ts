@@ -140,6 +140,18 @@ export function registerObjectMetrics(registry: Registry, sources: ObjectSources
       }
     },
   );
+  gauge(
+    "switchyard_plan_move_ready",
+    "1 when the FailoverPlan's last evaluation found the move from one region to another can be made, else 0",
+    ["namespace", "plan", "from", "to"],
+    (g) => {
+      for (const plan of sources.plans()) {
+        const { namespace, name } = key(plan);
+        for (const m of plan.status?.moves ?? [])
+          g.set({ namespace, plan: name, from: m.from, to: m.to }, m.ready ? 1 : 0);
+      }
+    },
+  );
 
   const runLabels = ["namespace", "run", "plan", "trigger"];
   const runKey = (run: FailoverRun) => ({

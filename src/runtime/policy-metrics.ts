@@ -22,5 +22,8 @@ export function policyMetrics(metrics: Metrics): PolicyObserver {
     sampled(namespace, policy, region, signal, ok) {
       metrics.signalResults.inc({ namespace, policy, region, signal, result: ok ? "pass" : "fail" });
     },
+    fenceReadFailed(namespace, policy) {
+      metrics.fencingReadErrors.inc({ namespace, policy });
+    },
   };
 }

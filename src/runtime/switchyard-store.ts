@@ -6,13 +6,14 @@ import { kubeStatusOf } from "../core/kube-errors.js";
 import { PatchStrategy, setHeaderOptions, type CustomObjectsApi, type KubernetesObject } from "@kubernetes/client-node";
 import type { RunStore } from "../controllers/failoverrun/ports.js";
 import type { DrillStore, ReportConfigMap } from "../controllers/drillschedule/ports.js";
+import type { PlanStore } from "../controllers/failoverplan/ports.js";
 import { ConflictError } from "../controllers/ports.js";
 import type { SwitchyardStore } from "../controllers/regionpolicy/ports.js";
 import { mergePatch, type Json } from "../core/merge-patch.js";
 import { runsOfPolicy } from "../core/runs.js";
 import { group, plurals, policyLabel, version, type Kind } from "../crds/definitions.js";
 import type { DrillSchedule, DrillScheduleStatus } from "../crds/generated/drillschedules.js";
-import type { FailoverPlan } from "../crds/generated/failoverplans.js";
+import type { FailoverPlan, FailoverPlanStatus } from "../crds/generated/failoverplans.js";
 import type { FailoverRun, FailoverRunStatus } from "../crds/generated/failoverruns.js";
 import type { RegionPolicy, RegionPolicyStatus } from "../crds/generated/regionpolicies.js";
 
@@ -51,9 +52,10 @@ class WrittenOverlay<T extends WithStatus> {
   }
 }
 
-export class KubeSwitchyardStore implements SwitchyardStore, RunStore {
+export class KubeSwitchyardStore implements SwitchyardStore, RunStore, PlanStore {
   private readonly policies: WrittenOverlay<RegionPolicy>;
   private readonly runs: WrittenOverlay<FailoverRun>;
+  private readonly plans: WrittenOverlay<FailoverPlan>;
 
   constructor(
     private readonly api: Pick<
@@ -68,6 +70,7 @@ export class KubeSwitchyardStore implements SwitchyardStore, RunStore {
   ) {
     this.policies = new WrittenOverlay(caches.policies);
     this.runs = new WrittenOverlay(caches.runs);
+    this.plans = new WrittenOverlay(caches.plans);
   }
 
   policy(namespace: string, name: string): RegionPolicy | undefined {
@@ -75,7 +78,7 @@ export class KubeSwitchyardStore implements SwitchyardStore, RunStore {
   }
 
   plan(namespace: string, name: string): FailoverPlan | undefined {
-    return this.caches.plans.get(`${namespace}/${name}`);
+    return this.plans.get(`${namespace}/${name}`);
   }
 
   run(namespace: string, name: string): FailoverRun | undefined {
@@ -92,6 +95,17 @@ export class KubeSwitchyardStore implements SwitchyardStore, RunStore {
 
   async writePolicyStatus(policy: RegionPolicy, status: RegionPolicyStatus): Promise<void> {
     await writeStatus(this.api, "RegionPolicy", policy, status, this.policies);
+  }
+
+  plansOf(namespace: string, policy: string): FailoverPlan[] {
+    return this.caches.plans
+      .list()
+      .filter((p) => p.metadata.namespace === namespace && p.spec.regionPolicyRef.name === policy)
+      .map((p) => this.plans.get(`${namespace}/${p.metadata.name ?? ""}`) ?? p);
+  }
+
+  async writePlanStatus(plan: FailoverPlan, status: FailoverPlanStatus): Promise<void> {
+    await writeStatus(this.api, "FailoverPlan", plan, status, this.plans);
   }
 
   writeRunStatus(run: FailoverRun, status: FailoverRunStatus): Promise<FailoverRun> {

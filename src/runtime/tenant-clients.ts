@@ -7,7 +7,7 @@
  * Clients are cached per namespace and ServiceAccount; an identity the controller may not impersonate, or that may
  * not do what is asked, is refused by the API server with a 403 naming it.
  */
-import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, type User } from "@kubernetes/client-node";
+import { AppsV1Api, AuthorizationV1Api, BatchV1Api, CoreV1Api, KubeConfig, type User } from "@kubernetes/client-node";
 
 export const serviceAccountUser = (namespace: string, name: string) => `system:serviceaccount:${namespace}:${name}`;
 
@@ -15,6 +15,8 @@ interface Clients {
   core: CoreV1Api;
   apps: AppsV1Api;
   batch: BatchV1Api;
+  /** SelfSubjectAccessReviews: what the impersonated identity may do (plan readiness asks before a run needs it) */
+  authorization: AuthorizationV1Api;
 }
 
 export class TenantClients {
@@ -44,6 +46,10 @@ export class TenantClients {
     return this.clients(namespace, serviceAccountName).batch;
   }
 
+  authorization(namespace: string, serviceAccountName: string | undefined): AuthorizationV1Api {
+    return this.clients(namespace, serviceAccountName).authorization;
+  }
+
   private clients(namespace: string, serviceAccountName: string | undefined): Clients {
     if (!serviceAccountName) {
       if (this.actAsController) return this.own;
@@ -62,7 +68,12 @@ export class TenantClients {
 }
 
 function clientsOf(kc: KubeConfig): Clients {
-  return { core: kc.makeApiClient(CoreV1Api), apps: kc.makeApiClient(AppsV1Api), batch: kc.makeApiClient(BatchV1Api) };
+  return {
+    core: kc.makeApiClient(CoreV1Api),
+    apps: kc.makeApiClient(AppsV1Api),
+    batch: kc.makeApiClient(BatchV1Api),
+    authorization: kc.makeApiClient(AuthorizationV1Api),
+  };
 }
 
 /** The same cluster, credentials and context, with the current user impersonating `user`. */

@@ -23,6 +23,13 @@ export interface ReplicaState {
 }
 
 /** The API call that promotes the target, as named in AWS (and in the emulator's call log). */
+/** The replica a step names: an instance or a cluster (the CRD admits exactly one). */
+export function replicaTargetOf(step: { dbInstanceIdentifier?: string; dbClusterIdentifier?: string }): ReplicaTarget {
+  if (step.dbInstanceIdentifier) return { kind: "instance", identifier: step.dbInstanceIdentifier };
+  if (step.dbClusterIdentifier) return { kind: "cluster", identifier: step.dbClusterIdentifier };
+  throw new Error("rdsPromoteReplica names neither dbInstanceIdentifier nor dbClusterIdentifier");
+}
+
 export const promotionCallOf = (target: ReplicaTarget) =>
   target.kind === "instance" ? "PromoteReadReplica" : "PromoteReadReplicaDBCluster";
 

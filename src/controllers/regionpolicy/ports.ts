@@ -54,6 +54,8 @@ export interface PolicyObserver {
   /** a decision other than the previous one (Stay included) */
   decided(namespace: string, policy: string, decision: Decision): void;
   sampled(namespace: string, policy: string, region: string, signal: string, ok: boolean): void;
+  /** a read of the policy's fencing record failed */
+  fenceReadFailed?(namespace: string, policy: string): void;
 }
 
 /** Everything one reconcile uses; the controller adds its own sample buffer and signal scheduler. */

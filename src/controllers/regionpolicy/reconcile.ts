@@ -6,6 +6,7 @@ import { systemDampening } from "../../core/dampening/transition-log.js";
 import { evaluatePolicy } from "../../core/evaluate.js";
 import { regionLossUndetectable, unreachableQuorum } from "../../core/health/quorum.js";
 import { canonicalJson } from "../../core/merge-patch.js";
+import { automaticMove, automaticMoveProblem } from "../../core/plan/readiness.js";
 import { resolvePolicy } from "../../core/policy.js";
 import { automaticRun, isFinalPhase } from "../../core/runs.js";
 import {
@@ -116,7 +117,10 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
   if (paused) resolved.automation.mode = "Paused";
   const fence = await observeFence(policy, deps.localRegion, deps.fence);
   const activeRegion = fence.activeRegion;
-  if (fence.readError) log.warn({ err: fence.readError }, "could not read the fencing record; keeping the last one");
+  if (fence.readError) {
+    log.warn({ err: fence.readError }, "could not read the fencing record; keeping the last one");
+    deps.observer.fenceReadFailed?.(namespace, name);
+  }
   const runs = deps.store.runsOf(namespace, name);
   // The system's dampening (every controller's moves) comes with the record; without one, this controller's own.
   const system = fence.record ? systemDampening(fence.record, resolved.dampening.flapPenalty, now) : undefined;
@@ -136,6 +140,17 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
     planProblem(policy, deps, acting) ??
     deps.peers?.credentialsProblem?.(policy) ??
     (quorum && { reason: "QuorumUnreachable", message: quorum.message });
+  // Reported as Ready=False, but no reason to hold a failover back: the traffic step reads the record again itself,
+  // and a plan check that fails (a peer cluster down, lag) may be exactly the outage the failover is for.
+  const reported =
+    notReady ??
+    (fence.readError && {
+      reason: "FencingRecordUnreadable",
+      message: `The fencing record cannot be read: ${fence.readError}`,
+    }) ??
+    (plan && resolved.automation.mode !== "Paused"
+      ? automaticMoveProblem(plan, automaticMove(policy.spec.regions, activeRegion))
+      : undefined);
   const regionLoss = regionLossUndetectable(resolved, deps.localRegion);
 
   // The target region's controller executes a move: the failing region's controller may be dead or cut off. The run
@@ -178,11 +193,14 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
     policy,
     evaluation,
     activeRegion,
-    epoch: fence.epoch,
+    ...(fence.readError && policy.status?.epoch === undefined ? {} : { epoch: fence.epoch }),
+    ...(policy.spec.fencing && deps.fence
+      ? { fencingRead: fence.readError ? { ok: false as const, message: fence.readError } : { ok: true as const } }
+      : {}),
     ...(fence.verdict ? { fence: fence.verdict } : {}),
     thresholds: resolved.dampening,
     ...(startedRun ? { startedRun } : {}),
-    ...(notReady ? { notReady } : {}),
+    ...(reported ? { notReady: reported } : {}),
     ...(regionLoss ? { regionLoss } : {}),
     ...(system?.suppressed
       ? {
@@ -219,8 +237,8 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
       decision.message,
     );
   }
-  if (notReady && previous?.conditions?.find((c) => c.type === "Ready")?.reason !== notReady.reason) {
-    deps.events.event(refOf(policy), "Warning", notReady.reason, notReady.message);
+  if (reported && previous?.conditions?.find((c) => c.type === "Ready")?.reason !== reported.reason) {
+    deps.events.event(refOf(policy), "Warning", reported.reason, reported.message);
   }
   if (regionLoss && previous?.conditions?.find((c) => c.type === "RegionLossDetectable")?.status !== "False") {
     deps.events.event(refOf(policy), "Warning", "QuorumNeedsLostRegion", regionLoss.message);

@@ -48,7 +48,10 @@ export interface StatusContext {
   policy: RegionPolicy;
   evaluation: Evaluation;
   activeRegion: string;
-  epoch: number;
+  /** The fencing epoch; undefined when the record was never read (a fake 0 would look like a fresh policy). */
+  epoch?: number;
+  /** Set when fencing is configured: whether the record could be read now, and why not. */
+  fencingRead?: { ok: true } | { ok: false; message: string };
   /** Set when this reconcile started an automatic move (a run was created). */
   startedRun?: string;
   /** The policy's thresholds: consecutive counts are stored up to them (see below). */
@@ -171,6 +174,11 @@ export function statusFromEvaluation(ctx: StatusContext): RegionPolicyStatus {
   if (ctx.regionLoss) set("RegionLossDetectable", "False", "QuorumNeedsLostRegion", ctx.regionLoss.message);
   else set("RegionLossDetectable", "True", "QuorumSurvivesRegionLoss", "A quorum of observers outlives any one region");
 
+  if (ctx.fencingRead?.ok === false) {
+    set("FencingRecordReadable", "False", "FencingRecordUnreadable", ctx.fencingRead.message);
+  } else if (ctx.fencingRead) {
+    set("FencingRecordReadable", "True", "FencingRecordRead", "The fencing record was read from Route53");
+  }
   if (ctx.fence) {
     set("Fenced", ctx.fence.role === "fenced" ? "True" : "False", ctx.fence.reason, ctx.fence.message);
   }
@@ -178,7 +186,7 @@ export function statusFromEvaluation(ctx: StatusContext): RegionPolicyStatus {
   const status: RegionPolicyStatus = {
     observedGeneration: generation,
     activeRegion: ctx.activeRegion,
-    epoch: ctx.epoch,
+    ...(ctx.epoch === undefined ? {} : { epoch: ctx.epoch }),
     regions,
     signals,
     lastDecision,

@@ -38,6 +38,48 @@ export const ProblemReason = {
 } as const;
 export type ProblemReason = (typeof ProblemReason)[keyof typeof ProblemReason];
 
+/**
+ * What the continuous readiness checks find in the world when a plan's references are followed (readiness.ts): the
+ * reasons of FailoverPlan.status.moves[].problems, of the plan's Ready condition and of the policy's PlanNotReady.
+ */
+export const ReadinessReason = {
+  /** The plan's spec.regionPolicyRef names no RegionPolicy of the namespace. */
+  PolicyNotFound: "PolicyNotFound",
+  /** A route53 step's weighted record (name, type and set identifier) is not in the hosted zone. */
+  RecordSetNotFound: "RecordSetNotFound",
+  /** The hosted zone cannot be listed (for example it does not exist, or the controller may not read it). */
+  HostedZoneUnreadable: "HostedZoneUnreadable",
+  /** The policy's fencing record cannot be read, or its TXT value is not a fencing record. */
+  FencingRecordUnreadable: "FencingRecordUnreadable",
+  /** The Aurora global cluster does not exist, or a member the step names is not in it. */
+  GlobalClusterMismatch: "GlobalClusterMismatch",
+  /** Replication lag to the move's target is beyond objectives.rpoSeconds: a failover now would lose more data. */
+  ReplicationLagAboveRpo: "ReplicationLagAboveRpo",
+  /** The RDS read replica the step promotes does not exist (or is no longer a replica). */
+  ReplicaNotFound: "ReplicaNotFound",
+  /** A flag step's ConfigMap does not exist in its region's cluster. */
+  ConfigMapNotFound: "ConfigMapNotFound",
+  /** Warning: a flag step's key is not in the ConfigMap yet (the step would add it). */
+  FlagKeyMissing: "FlagKeyMissing",
+  /** A scale step's Deployment does not exist in its region's cluster. */
+  DeploymentNotFound: "DeploymentNotFound",
+  /** A job step's template is refused by its region's API server (server-side dry run). */
+  JobTemplateRejected: "JobTemplateRejected",
+  /** A webhook step's Secret does not exist or lacks its address or token. */
+  WebhookSecretInvalid: "WebhookSecretInvalid",
+  /** The identity the step acts as may not do what the step does (SelfSubjectAccessReview, or a 403). */
+  PermissionDenied: "PermissionDenied",
+  /** The region's cluster cannot be reached (no kubeconfig Secret, refused credentials, or no answer). */
+  ClusterUnreachable: "ClusterUnreachable",
+  /** A check could not be made for another reason; the message says which. */
+  CheckFailed: "CheckFailed",
+  /** The last successful drill of the plan is older than objectives.maxDrillAgeDays, or there is none. */
+  DrillTooOld: "DrillTooOld",
+  /** Every move can be made (the Ready condition's reason then). */
+  AllMovesReady: "AllMovesReady",
+} as const;
+export type ReadinessReason = (typeof ReadinessReason)[keyof typeof ReadinessReason];
+
 /** Why an invariant guard refuses a step just before it acts (design section 5, invariants 1 and 4). */
 export const GuardReason = {
   /** The step's weights, merged over the weights observed now, leave every region at 0 (invariant 4). */

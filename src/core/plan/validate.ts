@@ -3,9 +3,9 @@
  * turns them into the FailoverPlan's Ready condition and into the reasons a run is refused. An Error stops a run
  * (unless it names an invariant that the run's override lists); a Warning is reported and the run goes on.
  */
-import { foreignNamespace } from "../tenancy.js";
+import { foreignNamespace, type TenancyReason } from "../tenancy.js";
 import { planLeavesNoWriter, type Invariant } from "./guards.js";
-import { ProblemReason } from "./reasons.js";
+import { ProblemReason, type ReadinessReason } from "./reasons.js";
 import { isPromotion, movesTraffic, type Binding, type BoundStep } from "./steps.js";
 
 export interface Problem {
@@ -14,7 +14,7 @@ export interface Problem {
   /** The field within the step (for example "route53.weights"), or of the run ("from", "to"). */
   field: string;
   message: string;
-  reason: ProblemReason;
+  reason: ProblemReason | ReadinessReason | TenancyReason;
   severity: "Error" | "Warning";
   /** Set when the problem breaks an invariant that a Manual run's override may name. */
   invariant?: Invariant;

@@ -446,11 +446,63 @@ export interface FailoverPlanStatus {
    */
   observedGeneration?: number;
   /**
-   * Standard conditions. Ready is True when the plan is valid against its RegionPolicy (the policy exists, every region and signal named in a step exists there, every region has a set identifier); False with the reason and message naming the problem otherwise.
+   * When the controller last checked every move against the world (it does so when the plan or its policy changes, and then every --plan-evaluation-interval).
+   */
+  lastEvaluationTime?: string;
+  /**
+   * Every move a run could make (each ordered pair of the policy's regions), whether it can be made now, and the checks that fail.
+   *
+   * @maxItems 240
+   */
+  moves?: FailoverPlanStatusMove[];
+  /**
+   * Standard conditions. Ready is True when every move between the RegionPolicy's regions can be made: the plan is valid against the policy, and what its steps name exists and answers (record sets, the fencing record, database members, ConfigMaps, Deployments, Job templates, webhook Secrets, peer clusters and the permissions the steps need). False with the first problem's reason otherwise; the problems of each move are in moves.
    *
    * @maxItems 16
    */
   conditions?: FailoverPlanStatusCondition[];
+}
+export interface FailoverPlanStatusMove {
+  /**
+   * The region the move leaves.
+   */
+  from: string;
+  /**
+   * The region the move makes active.
+   */
+  to: string;
+  /**
+   * True when no check of this move found an error (warnings may be listed).
+   */
+  ready: boolean;
+  /**
+   * What the checks of this move found, errors first, each once.
+   *
+   * @maxItems 16
+   */
+  problems?: FailoverPlanStatusMoveProblem[];
+}
+export interface FailoverPlanStatusMoveProblem {
+  /**
+   * The step the problem is in; absent for the plan or policy as a whole.
+   */
+  step?: string;
+  /**
+   * The field of the step (for example route53.setIdentifiers).
+   */
+  field: string;
+  /**
+   * Machine-readable CamelCase reason (for example RecordSetNotFound).
+   */
+  reason: string;
+  /**
+   * What is wrong, in one short sentence.
+   */
+  message: string;
+  /**
+   * Error (the move cannot be made) or Warning (reported; the move can be made).
+   */
+  severity: "Error" | "Warning";
 }
 /**
  * One condition (metav1.Condition).

@@ -298,6 +298,10 @@ export interface RegionPolicySpecObjectives {
    * Recovery point objective in seconds: the most replication lag (data loss window) acceptable at database promotion.
    */
   rpoSeconds?: number;
+  /**
+   * The longest time without a successful drill of the policy's plan. When set, the plan is not ready (FailoverPlan Ready=False, DrillTooOld) once its last successful drill is older, or when it has none: a failover path nobody has exercised lately is not one to trust.
+   */
+  maxDrillAgeDays?: number;
 }
 /**
  * Observed state, written by the controller only.

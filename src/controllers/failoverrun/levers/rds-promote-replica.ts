@@ -7,6 +7,7 @@ import {
   observeReplica,
   promotionCallOf,
   replicaAction,
+  replicaTargetOf,
   startReplicaPromotion,
   type ReplicaTarget,
 } from "../../../actuators/rds/read-replica.js";
@@ -27,12 +28,7 @@ import {
 
 type ReplicaStep = StepOf<"rdsPromoteReplica">;
 
-function targetOf(step: ReplicaStep): ReplicaTarget {
-  const { dbInstanceIdentifier, dbClusterIdentifier } = step.rdsPromoteReplica;
-  if (dbInstanceIdentifier) return { kind: "instance", identifier: dbInstanceIdentifier };
-  if (dbClusterIdentifier) return { kind: "cluster", identifier: dbClusterIdentifier };
-  throw new Error("rdsPromoteReplica names neither dbInstanceIdentifier nor dbClusterIdentifier");
-}
+const targetOf = (step: ReplicaStep): ReplicaTarget => replicaTargetOf(step.rdsPromoteReplica);
 
 export function rdsPromoteReplicaLever(deps: LeverDeps): Lever<ReplicaStep> {
   /** The fencing guards on what is observed now; `exists` feeds "no writer left" (a replica that is not there). */
