@@ -4,7 +4,9 @@
  *   charts/switchyard/templates/crds/*.yaml ← src/crds/*.yaml     (templated copies behind crds.enabled/crds.keep:
  *                                                                 Helm cannot read outside the chart, and it never
  *                                                                 upgrades what sits in crds/, so they are templates)
- *   deploy/switchyard.yaml           ← charts/switchyard + CRDs   (helm template, for kubectl users)
+ *   charts/switchyard/README.md      ← values.yaml + README.md.gotmpl (helm-docs: the values table from their comments)
+ *   deploy/kustomize/base/*.yaml     ← charts/switchyard + CRDs   (helm template without a region, for kubectl users;
+ *                                                                 the per-region overlays beside it are written by hand)
  *   deploy/iam/*.json                ← src/core/iam               (the controller role's IAM policy documents)
  *   npm run generate            write them
  *   npm run generate -- --check exit 1 when any is stale (make test runs this)
@@ -22,33 +24,69 @@ import { generatedPath, renderTypes } from "./generate-types.js";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const chart = join(root, "charts", "switchyard");
 
-export async function renderDeploy(helm: string): Promise<string> {
+/** The placeholder region the base is rendered with; its flag is then taken out, for each overlay to add its own. */
+const baseRegion = "us-east-1";
+
+/**
+ * The kustomize base for kubectl users: the chart's defaults, rendered, with no region at all. The controller refuses
+ * to start without --region, so the base alone cannot run as the wrong region; each cluster's overlay
+ * (deploy/kustomize/overlays/<region>, written by hand) adds its own. CRDs apart, so they can be applied first.
+ */
+export async function renderKustomizeBase(helm: string): Promise<[string, string][]> {
   const { stdout } = await promisify(execFile)(
     helm,
     [
-      "template",
-      "switchyard",
-      chart,
-      "--namespace",
-      "switchyard-system",
-      "--kube-version",
-      "1.34.4",
-      "--set",
-      "region=us-east-1",
+      ...["template", "switchyard", chart, "--namespace", "switchyard-system", "--kube-version", "1.34.4"],
+      ...["--set", `region=${baseRegion}`],
     ],
     { maxBuffer: 16 * 1024 * 1024 },
   );
-  const header = [
-    "# Switchyard for kubectl users: rendered by `npm run generate` from charts/switchyard (do not edit).",
-    "# It is set up for region us-east-1 in namespace switchyard-system: change --region=us-east-1 to your",
-    "# cluster's region, or install the chart with --set region=<region>.",
-    "apiVersion: v1",
-    "kind: Namespace",
-    "metadata:",
-    "  name: switchyard-system",
-    "---",
+  const regionFlag = `            - --region=${baseRegion}\n`;
+  if (stdout.split(regionFlag).length !== 2)
+    throw new Error(`the chart's Deployment has no single ${regionFlag.trim()}`);
+  // kubectl, not Helm, manages these objects: a Helm label would tell a reader (and tools) the wrong owner.
+  const documents = stdout
+    .replace(regionFlag, "")
+    .replaceAll("app.kubernetes.io/managed-by: Helm", "app.kubernetes.io/managed-by: kubectl")
+    .split(/^---\n/m)
+    .filter((doc) => /^kind: /m.test(doc));
+  const isCrd = (doc: string) => /^kind: CustomResourceDefinition$/m.test(doc);
+  const header = (what: string) =>
+    `# ${what}: rendered by \`npm run generate\` from charts/switchyard's defaults (do not edit; change the chart).\n`;
+  const join_ = (docs: string[]) => docs.map((doc) => `---\n${doc.trimEnd()}\n`).join("");
+  const base = join(root, "deploy", "kustomize", "base");
+  const namespace = ["apiVersion: v1", "kind: Namespace", "metadata:", "  name: switchyard-system", ""].join("\n");
+  const kustomization = [
+    "# Switchyard for kubectl users: no region here. Apply an overlay that adds --region for its cluster, e.g.",
+    "#   kubectl apply --server-side -k deploy/kustomize/overlays/us-east-1",
+    "# (copy one for your region). Rendered by `npm run generate` (do not edit).",
+    "apiVersion: kustomize.config.k8s.io/v1beta1",
+    "kind: Kustomization",
+    "resources:",
+    "  - namespace.yaml",
+    "  - crds.yaml",
+    "  - switchyard.yaml",
+    "",
   ].join("\n");
-  return `${header}\n${stdout}`;
+  return [
+    [join(base, "kustomization.yaml"), kustomization],
+    [join(base, "namespace.yaml"), `${header("The controller's namespace")}${namespace}`],
+    [join(base, "crds.yaml"), `${header("The four CRDs")}${join_(documents.filter(isCrd))}`],
+    [
+      join(base, "switchyard.yaml"),
+      `${header("The controller, its RBAC, Service and PodDisruptionBudget")}${join_(documents.filter((d) => !isCrd(d)))}`,
+    ],
+  ];
+}
+
+/** The chart's README as helm-docs writes it (--dry-run prints it instead of writing, so --check can compare). */
+export async function renderChartReadme(helmDocs: string): Promise<string> {
+  const { stdout } = await promisify(execFile)(
+    helmDocs,
+    ["--dry-run", "--chart-search-root", join(root, "charts"), "--log-level", "warning"],
+    { maxBuffer: 16 * 1024 * 1024 },
+  );
+  return stdout;
 }
 
 /**
@@ -88,8 +126,8 @@ const outputs: (() => Promise<[string, string][]>)[] = [
       ]),
     ),
   async () => {
-    const { helm } = await ensureBinaries((line) => console.error(line));
-    return [[join(root, "deploy", "switchyard.yaml"), await renderDeploy(helm)]];
+    const { helm, helmDocs } = await ensureBinaries((line) => console.error(line));
+    return [[join(chart, "README.md"), await renderChartReadme(helmDocs)], ...(await renderKustomizeBase(helm))];
   },
   () =>
     Promise.resolve([

@@ -1,7 +1,8 @@
 /**
- * The real programs the local environment runs: kube-apiserver, kubectl, etcd (and helm for the chart, actionlint for
- * the workflows), built from the Go module proxy at the versions pinned in test/env/binaries/<name>/go.mod, and cached
- * outside the repository by version so that only the first run on a machine pays for the build.
+ * The real programs the local environment runs: kube-apiserver, kubectl, etcd (and helm and helm-docs for the chart,
+ * actionlint for the workflows), built from the Go module proxy at the versions pinned in each
+ * test/env/binaries/<program>/go.mod, and cached outside the repository by version so that only the first run on a
+ * machine pays for the build.
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -22,6 +23,8 @@ export interface Binaries {
   helm: string;
   /** lints .github/workflows: a release workflow is only run on a tag, far from the change that broke it */
   actionlint: string;
+  /** writes the chart's README from values.yaml */
+  helmDocs: string;
 }
 
 interface Program {
@@ -70,6 +73,13 @@ const programs = {
     cacheName: "actionlint",
     packagePath: "github.com/rhysd/actionlint/cmd/actionlint",
     file: "actionlint",
+  },
+  helmDocs: {
+    module: "helm-docs",
+    versionOf: "github.com/norwoodj/helm-docs",
+    cacheName: "helm-docs",
+    packagePath: "github.com/norwoodj/helm-docs/cmd/helm-docs",
+    file: "helm-docs",
   },
 } satisfies Record<keyof Binaries, Program>;
 

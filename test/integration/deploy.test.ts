@@ -1,22 +1,63 @@
-/** The install manifests a kubectl user applies (deploy/, rendered from the chart) are accepted by a real API server. */
+/**
+ * The install manifests a kubectl user applies (deploy/kustomize: a base rendered from the chart, with no region, and
+ * an overlay per region that adds it) render with kubectl's own kustomize and are accepted by a real API server.
+ */
 import { execFile } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { parseAllDocuments } from "yaml";
 import { describe, expect, inject, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/runtime/config.js";
 import { ensureBinaries } from "../env/binaries.js";
 import { kubectl } from "../env/kubectl.js";
 
 const env = inject("env");
 const region = env.regions[1]!;
 const root = join(import.meta.dirname, "..", "..");
-const manifest = join(root, "deploy", "switchyard.yaml");
+const kustomize = join(root, "deploy", "kustomize");
+const overlay = (name: string) => join(kustomize, "overlays", name);
 
-describe("deploy/switchyard.yaml", () => {
-  it("applies cleanly: namespace, CRDs, RBAC, Deployment, Service, PodDisruptionBudget", async () => {
+interface Manifest {
+  kind: string;
+  metadata: { name: string };
+  spec?: { template?: { spec: { containers: { args: string[] }[] } } };
+}
+
+async function build(dir: string): Promise<Manifest[]> {
+  const built = await kubectl(env, region.kubeconfig, ["kustomize", dir]);
+  expect(built.stderr).toBe("");
+  return parseAllDocuments(built.stdout)
+    .map((d) => d.toJS() as Manifest | null)
+    .filter((d): d is Manifest => d !== null);
+}
+const argsOf = (manifests: Manifest[]) =>
+  manifests.find((m) => m.kind === "Deployment")?.spec?.template?.spec.containers[0]?.args ?? [];
+
+describe("deploy/kustomize", () => {
+  it("has an overlay per region of the example, each naming its own region and differing from the base in it alone", async () => {
+    expect((await readdir(join(kustomize, "overlays"))).sort()).toEqual(["eu-west-1", "us-east-1"]);
+    const base = await build(join(kustomize, "base"));
+    expect(argsOf(base).some((arg) => arg.startsWith("--region"))).toBe(false);
+    for (const name of ["eu-west-1", "us-east-1"]) {
+      const built = await build(overlay(name));
+      expect(argsOf(built)).toEqual([`--region=${name}`, ...argsOf(base)]);
+      const withoutArgs = (manifests: Manifest[]) =>
+        JSON.stringify(manifests, (key, value: unknown) => (key === "args" ? undefined : value));
+      expect(withoutArgs(built)).toEqual(withoutArgs(base));
+    }
+  });
+
+  it("the base alone cannot run as some region: the controller refuses to start without --region", async () => {
+    const args = argsOf(await build(join(kustomize, "base")));
+    expect(() => loadConfig(args, {})).toThrow(ConfigError);
+    expect(() => loadConfig(args, {})).toThrow(/--region/);
+    expect(loadConfig([...args, "--region=eu-west-1"], {}).region).toBe("eu-west-1");
+  });
+
+  it("applies cleanly with kubectl apply -k: namespace, CRDs, RBAC, Deployment, Service, PodDisruptionBudget", async () => {
     const applied = await kubectl(env, region.kubeconfig, [
-      ...["apply", "--server-side", "--force-conflicts", "--field-manager=deploy-test", "-f", manifest],
+      ...["apply", "--server-side", "--force-conflicts", "--field-manager=deploy-test", "-k", overlay("eu-west-1")],
     ]);
     expect(applied.stderr).toBe("");
     expect(applied.code).toBe(0);
@@ -32,6 +73,29 @@ describe("deploy/switchyard.yaml", () => {
       "service/switchyard-metrics",
       "serviceaccount/switchyard",
     ]);
+    const live = await kubectl(env, region.kubeconfig, [
+      ...[
+        "get",
+        "deployment",
+        "switchyard",
+        "-n",
+        "switchyard-system",
+        "-o",
+        "jsonpath={.spec.template.spec.containers[0].args[0]}",
+      ],
+    ]);
+    expect(live.stdout).toBe("--region=eu-west-1");
+  });
+
+  it("every overlay passes a server-side dry run", async () => {
+    for (const name of ["eu-west-1", "us-east-1"]) {
+      const dryRun = await kubectl(env, region.kubeconfig, [
+        ...["apply", "--server-side", "--force-conflicts", "--field-manager=deploy-test", "--dry-run=server"],
+        ...["-k", overlay(name)],
+      ]);
+      expect(dryRun.stderr, name).toBe("");
+      expect(dryRun.stdout, name).toContain("deployment.apps/switchyard serverside-applied (server dry run)");
+    }
   });
 
   it("grants the controller's service account what it needs and not cluster-wide Secret listing", async () => {
@@ -69,7 +133,7 @@ describe("the chart's opt-in NetworkPolicy", () => {
 
   it("is off by default, in the chart and in deploy/", async () => {
     expect(kinds(await render())).not.toContain("NetworkPolicy");
-    expect(kinds(await readFile(manifest, "utf8"))).not.toContain("NetworkPolicy");
+    expect((await build(overlay("us-east-1"))).map((m) => m.kind)).not.toContain("NetworkPolicy");
   });
 
   it("when enabled, admits only the metrics and health port from the peers listed, and leaves egress open", async () => {

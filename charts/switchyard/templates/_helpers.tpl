@@ -84,3 +84,20 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   resources: [secrets]
   verbs: [get]
 {{- end -}}
+
+{{/*
+The pods' affinity: .Values.affinity, plus the anti-affinity of podAntiAffinity unless it has its own. Losing one node
+must never take the leader and its standby at once; soft, so a one-node cluster still runs both.
+*/}}
+{{- define "switchyard.affinity" -}}
+{{- $affinity := deepCopy (.Values.affinity | default dict) -}}
+{{- if and (not $affinity.podAntiAffinity) (ne .Values.podAntiAffinity "none") -}}
+{{- $term := dict "topologyKey" "kubernetes.io/hostname" "labelSelector" (dict "matchLabels" (include "switchyard.selectorLabels" . | fromYaml)) -}}
+{{- if eq .Values.podAntiAffinity "hard" -}}
+{{- $_ := set $affinity "podAntiAffinity" (dict "requiredDuringSchedulingIgnoredDuringExecution" (list $term)) -}}
+{{- else -}}
+{{- $_ := set $affinity "podAntiAffinity" (dict "preferredDuringSchedulingIgnoredDuringExecution" (list (dict "weight" 100 "podAffinityTerm" $term))) -}}
+{{- end -}}
+{{- end -}}
+{{- toYaml $affinity -}}
+{{- end -}}
