@@ -3,15 +3,8 @@
  * one middleware on each SDK client, so no call site can forget it. Timed at the initialize step, the whole call as
  * the caller waits for it, the SDK's own retries included.
  */
+import { isThrottling } from "../core/aws-errors.js";
 import type { Metrics } from "./metrics.js";
-
-const throttlingCodes = new Set([
-  "Throttling",
-  "ThrottlingException",
-  "TooManyRequestsException",
-  "RequestLimitExceeded",
-  "PriorRequestNotComplete",
-]);
 
 /** The part of an SDK v3 client this needs: its middleware stack. */
 interface InstrumentableClient {
@@ -28,8 +21,7 @@ interface InstrumentableClient {
 
 export function outcomeOf(error: unknown): "ok" | "throttled" | "error" {
   if (error === undefined) return "ok";
-  const name = typeof error === "object" && error !== null && "name" in error ? String(error.name) : "";
-  return throttlingCodes.has(name) ? "throttled" : "error";
+  return isThrottling(error) ? "throttled" : "error";
 }
 
 export function instrumentAws<C>(client: C, service: string, metrics: Metrics | undefined): C {

@@ -43,7 +43,7 @@ import { EksTokens } from "./eks-token.js";
 import type { Metrics } from "./metrics.js";
 import { PeerClusters } from "./peer-clusters.js";
 import { planChecks } from "./plan-checks.js";
-import { route53Quota } from "./route53-quota.js";
+import { route53Budget, route53LimitsOf } from "./route53-budget.js";
 import { KubeDrillStore, KubeSwitchyardStore } from "./switchyard-store.js";
 import { TenantClients } from "./tenant-clients.js";
 
@@ -192,8 +192,12 @@ function awsClients(config: Config, metrics: Metrics | undefined) {
   const cloudwatch = perRegion((region) =>
     instrumentAws(new CloudWatchClient({ region, ...endpoint }), "cloudwatch", metrics),
   );
-  // One quota for every Route53 call of this process (the account's limit is about five a second).
-  const route53Options: BatchOptions = { acquire: route53Quota(), sleep: pause, pollIntervalMs: 2000 };
+  // One budget for every Route53 call of this process: its share of the account's buckets.
+  const route53Options: BatchOptions = {
+    acquire: route53Budget(route53LimitsOf(config)),
+    sleep: pause,
+    pollIntervalMs: 2000,
+  };
   return {
     route53,
     route53Options,

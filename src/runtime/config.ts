@@ -4,6 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { route53AccountDefaults } from "./route53-budget.js";
 
 const seconds = z.coerce.number().positive();
 
@@ -40,6 +41,24 @@ export const configSchema = z
       .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, "must be a ServiceAccount name")
       .optional()
       .describe("the ServiceAccount (of the policy's namespace) acted as when neither plan nor policy names one"),
+    route53Controllers: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(2)
+      .describe("controllers sharing this AWS account's Route53 limits (one per region): each takes 1/N of them"),
+    route53RequestsPerSecond: seconds.default(10).describe("the account's Route53 request rate (all actions)"),
+    route53RequestBurst: seconds.default(50).describe("the account's Route53 request burst (bucket capacity)"),
+    route53ChangesPerSecond: seconds
+      .default(route53AccountDefaults.changes.refillPerSecond)
+      .describe("the account's Route53 change throughput: record changes per second"),
+    route53ChangeBurst: seconds
+      .default(route53AccountDefaults.changes.capacity)
+      .describe("the account's Route53 change-throughput burst"),
+    route53HealthCheckStatusPerSecond: seconds
+      .default(1)
+      .describe("the account's GetHealthCheckStatus rate (its own bucket at Route53)"),
+    route53HealthCheckStatusBurst: seconds.default(4).describe("the account's GetHealthCheckStatus burst"),
     planEvaluationIntervalSeconds: seconds
       .default(300)
       .describe("how often every FailoverPlan is checked against the world again when nothing changed"),

@@ -12,7 +12,7 @@ import { describeError, type ProbeContext, type ProbeResult } from "./probe.js";
 export function route53HealthCheckProbe(route53: Pick<Route53Client, "send">, quota: QuotaOptions) {
   return async (source: RegionPolicySpecSignalRoute53HealthCheck, context: ProbeContext): Promise<ProbeResult> => {
     try {
-      const { HealthCheckObservations = [] } = await withQuota(quota, () =>
+      const { HealthCheckObservations = [] } = await withQuota(quota, { action: "GetHealthCheckStatus" }, () =>
         route53.send(new GetHealthCheckStatusCommand({ HealthCheckId: source.healthCheckId }), {
           abortSignal: context.signal,
         }),

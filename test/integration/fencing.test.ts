@@ -18,7 +18,7 @@ import { route53Lever } from "../../src/controllers/failoverrun/levers/route53.j
 import { fenceChange, fencingRecordSet, nextFencingRecord } from "../../src/core/plan/fencing.js";
 import type { Route53Step } from "../../src/core/plan/steps.js";
 import type { FailoverRun } from "../../src/crds/generated/failoverruns.js";
-import { route53Quota } from "../../src/runtime/route53-quota.js";
+import { route53AccountDefaults, route53Budget } from "../../src/runtime/route53-budget.js";
 import { asController, route53Client } from "../env/aws-clients.js";
 import { EmulatorControl } from "../env/aws-emulator.js";
 import { regionPolicy } from "../fixtures/builders.js";
@@ -27,7 +27,7 @@ const env = inject("env");
 const control = new EmulatorControl(env.aws.endpoint);
 const route53 = route53Client(env.aws);
 const options: BatchOptions = {
-  acquire: route53Quota(50),
+  acquire: route53Budget({ ...route53AccountDefaults, controllers: 1 }),
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   pollIntervalMs: 100,
 };

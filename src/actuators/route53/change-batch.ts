@@ -1,7 +1,8 @@
 /**
- * Submitting a Route53 change batch and waiting until it is INSYNC, within the account's API quota (about five
- * requests a second, shared by every controller of the account): every call first takes a token from `acquire`, and a
- * Throttling answer is retried with jittered exponential backoff rather than failing the step.
+ * Submitting a Route53 change batch and waiting until it is INSYNC, within this controller's share of the account's
+ * Route53 budget (src/runtime/route53-budget.ts): every call first waits for `acquire` with what it costs, and a
+ * Throttling (or PriorRequestNotComplete) answer is retried with jittered exponential backoff through the same budget
+ * rather than failing the step.
  */
 import {
   ChangeResourceRecordSetsCommand,
@@ -9,12 +10,26 @@ import {
   type Change,
   type Route53Client,
 } from "@aws-sdk/client-route-53";
+import { isThrottling } from "../../core/aws-errors.js";
+
+/** What one Route53 call draws from the budget: a request of its action, and for a change batch its record changes. */
+export interface Route53Cost {
+  action: string;
+  /** record changes of a ChangeResourceRecordSets call, counted as Route53 counts them (changeCount) */
+  changes?: number;
+}
+
+/** The changes a batch costs: Route53 counts an UPSERT twice (a DELETE and a CREATE). */
+export function changeCount(changes: readonly { Action?: string }[]): number {
+  return changes.reduce((n, c) => n + (c.Action === "UPSERT" ? 2 : 1), 0);
+}
 
 /** The one SDK call every Route53 file makes, so tests hand in a fake `send` instead of a client. */
 export type Route53Api = Pick<Route53Client, "send">;
 
 export interface BatchOptions {
-  acquire: () => Promise<void>;
+  /** waits for this controller's share of the account's Route53 budget for one call (route53-budget.ts) */
+  acquire: (cost: Route53Cost) => Promise<void>;
   sleep: (ms: number) => Promise<void>;
   random?: () => number;
   /** attempts for a throttled call before giving up */
@@ -27,21 +42,16 @@ export interface BatchOptions {
 /** What every Route53 call needs: a turn under the account's quota, and how to back off when throttled anyway. */
 export type QuotaOptions = Pick<BatchOptions, "acquire" | "sleep" | "random" | "maxAttempts">;
 
-const throttled = (error: unknown) => {
-  const name = (error as { name?: string }).name ?? "";
-  return name === "Throttling" || name === "ThrottlingException" || name === "PriorRequestNotComplete";
-};
-
 /** Calls `send` under the quota, retrying throttling with full-jitter backoff (base 200 ms, cap 10 s). */
-export async function withQuota<T>(options: QuotaOptions, send: () => Promise<T>): Promise<T> {
+export async function withQuota<T>(options: QuotaOptions, cost: Route53Cost, send: () => Promise<T>): Promise<T> {
   const maxAttempts = options.maxAttempts ?? 8;
   const random = options.random ?? Math.random;
   for (let attempt = 1; ; attempt++) {
-    await options.acquire();
+    await options.acquire(cost);
     try {
       return await send();
     } catch (error) {
-      if (!throttled(error) || attempt >= maxAttempts) throw error;
+      if (!isThrottling(error) || attempt >= maxAttempts) throw error;
       await options.sleep(random() * Math.min(10_000, 200 * 2 ** (attempt - 1)));
     }
   }
@@ -55,7 +65,8 @@ export async function submitBatch(
   comment: string,
   options: BatchOptions,
 ): Promise<string> {
-  const result = await withQuota(options, () =>
+  const cost = { action: "ChangeResourceRecordSets", changes: changeCount(changes) };
+  const result = await withQuota(options, cost, () =>
     api.send(
       new ChangeResourceRecordSetsCommand({
         HostedZoneId: hostedZoneId,
@@ -73,7 +84,9 @@ export async function waitInsync(api: Route53Api, changeId: string, options: Bat
   const now = options.now ?? Date.now;
   const deadline = now() + (options.timeoutMs ?? 300_000);
   for (;;) {
-    const result = await withQuota(options, () => api.send(new GetChangeCommand({ Id: changeId })));
+    const result = await withQuota(options, { action: "GetChange" }, () =>
+      api.send(new GetChangeCommand({ Id: changeId })),
+    );
     if (result.ChangeInfo?.Status === "INSYNC") return;
     if (now() > deadline) throw new Error(`Route53 change ${changeId} was not INSYNC in time`);
     await options.sleep(options.pollIntervalMs ?? 1000);

@@ -33,7 +33,7 @@ export async function readFence(
   where: FencingLocation,
   options: BatchOptions,
 ): Promise<ObservedFence | undefined> {
-  const page = await withQuota(options, () =>
+  const page = await withQuota(options, { action: "ListResourceRecordSets" }, () =>
     api.send(
       new ListResourceRecordSetsCommand({
         HostedZoneId: where.hostedZoneId,

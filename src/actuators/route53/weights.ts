@@ -35,7 +35,7 @@ export async function listRecordSets(
   let next: { name?: string; type?: string; identifier?: string } = start;
   for (;;) {
     const from = next;
-    const page = await withQuota(quota, () =>
+    const page = await withQuota(quota, { action: "ListResourceRecordSets" }, () =>
       api.send(
         new ListResourceRecordSetsCommand({
           HostedZoneId: hostedZoneId,
