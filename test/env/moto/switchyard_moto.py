@@ -57,8 +57,8 @@ Test endpoints under /_switchyard/ (JSON bodies):
                                               {"capacity": 4, "refillPerSecond": 1}}, "changeCapacity": 1000,
                                               "changeRefillPerSecond": 100, "priorRequestNotComplete": true,
                                               "changeProcessingSeconds": 0}}
-                                            (every field optional; a throttling config refills every bucket, and the
-                                            answer gives the whole throttling config in force)
+                                            (every field optional; a throttling config refills every bucket and ends
+                                            processing windows; the answer gives the whole throttling config in force)
 - POST /_switchyard/route53/health-checks/ID {"healthyCheckers": 0..8} or {"healthy": true|false}
 - POST /_switchyard/faults                  {"service": "route53", "action": "ChangeResourceRecordSets" | "*",
                                             "code": "Throttling", "count": N}  (answers the next N calls with it;
@@ -255,6 +255,7 @@ class Route53Throttling:
         self.account = TokenBucket(self.account_capacity, self.account_refill_per_second)
         self.changes = TokenBucket(self.change_capacity, self.change_refill_per_second)
         self.per_action = {}
+        self.zones_busy_until = {}  # processing windows end (batches in flight still hold their zone)
 
     def action_bucket(self, action: str) -> TokenBucket:
         if action not in self.per_action:
@@ -275,7 +276,8 @@ class Route53Throttling:
         }
 
     def configure(self, body: dict[str, Any]) -> None:
-        """Applies {"enabled", "accountCapacity", ...}; every bucket then starts full at its (new) capacity."""
+        """Applies {"enabled", "accountCapacity", ...}; every bucket then starts full at its (new) capacity, and the
+        processing windows of earlier batches end."""
         if "enabled" in body:
             self.enabled = bool(body["enabled"])
         if "accountCapacity" in body:
