@@ -633,8 +633,9 @@ def begin_zone_change(zone_id: str) -> None:
     """Route53 refuses a change batch for a hosted zone while it is still processing a prior one for that zone."""
     with LOCK:
         throttling = STATE.route53_throttling
+        in_flight = throttling.zones_busy.get(zone_id, 0) > 0
         if throttling.prior_request_not_complete and (
-            throttling.zones_busy.get(zone_id, 0) > 0 or throttling.zones_busy_until.get(zone_id, 0.0) > time.monotonic()
+            in_flight or throttling.zones_busy_until.get(zone_id, 0.0) > time.monotonic()
         ):
             mark_call("PriorRequestNotComplete")
             raise PriorRequestNotComplete()
