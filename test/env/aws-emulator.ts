@@ -64,9 +64,45 @@ export interface EmulatedCall {
   action: string;
   time: number;
   accessKeyId: string;
+  /** the error code the emulator answered instead of serving the call (throttling, PriorRequestNotComplete, a fault) */
+  error?: string;
+  /** answered Throttling / Rate exceeded by Route53's token buckets or by an injected Throttling fault */
+  throttled?: boolean;
+  /** answered by an injected fault */
+  injected?: boolean;
 }
 
-/** The plugin's test endpoints: timing, settable health, injected faults, and the log of calls served. */
+/** A token bucket: `capacity` tokens at most (the burst), refilled at `refillPerSecond` (the sustained rate). */
+export interface TokenBucketLimit {
+  capacity?: number;
+  refillPerSecond?: number;
+}
+
+/**
+ * Route53's throttling in the emulator (test/env/moto/switchyard_moto.py); every field is optional, the defaults are
+ * AWS's, and configuring it refills every bucket.
+ */
+export interface Route53ThrottlingConfig {
+  /** on by default */
+  enabled?: boolean;
+  /** all the account's Route53 calls together: 50 / 10 per second by default */
+  accountCapacity?: number;
+  accountRefillPerSecond?: number;
+  /** per-action buckets, e.g. GetHealthCheckStatus 4 / 1 per second; unlisted actions 50 / 10 */
+  actions?: Record<string, TokenBucketLimit>;
+  /** record changes per second across ChangeResourceRecordSets batches (an UPSERT counts 2) */
+  changeCapacity?: number;
+  changeRefillPerSecond?: number;
+  /** PriorRequestNotComplete for a batch arriving while a prior one for the same zone is processed (on by default) */
+  priorRequestNotComplete?: boolean;
+  /** how long after it was accepted a batch still counts as processed for PriorRequestNotComplete (default 0) */
+  changeProcessingSeconds?: number;
+}
+
+/**
+ * The plugin's test endpoints: timing and Route53 throttling, settable health, injected faults, and the log of calls
+ * served.
+ */
 export class EmulatorControl {
   constructor(private readonly endpoint: string) {}
 
@@ -89,6 +125,7 @@ export class EmulatorControl {
     changePropagationSeconds?: number;
     globalClusterTransitionSeconds?: number;
     replicaPromotionSeconds?: number;
+    route53Throttling?: Route53ThrottlingConfig;
   }): Promise<unknown> {
     return this.send("POST", "config", timing);
   }

@@ -16,6 +16,31 @@ Added on moto's own models, following the AWS API reference:
   InvalidChangeBatch (moto: InvalidInput), and returns a distinct change id that is PENDING for `changePropagationSeconds`;
   GetChange reports PENDING, then INSYNC; unknown ids give NoSuchChange.
 - Route53 GetHealthCheckStatus reports the status a test has set (default: every checker healthy).
+- Route53 API throttling as it is since 2026-07-30 (Route 53 Developer Guide, "Throttling for Amazon Route 53 API
+  requests"; AWS Networking & Content Delivery blog, "Introducing change-based throttling for Amazon Route 53 APIs"),
+  ON by default with AWS's numbers. Token buckets, refilled continuously (time.monotonic()) up to their capacity:
+  * request rate, account level: every Route53 call of the (one emulated) account takes a token from one bucket,
+    capacity 50, refilled at 10 per second;
+  * request rate, action level: each action also has its own bucket, by the guide's table (ROUTE53_ACTION_LIMITS:
+    e.g. GetHealthCheckStatus 4 / 1 per second, CreateHealthCheck 50 / 0.5, CreateHostedZone 40 / 2, DeleteHealthCheck
+    15 / 3); an action the table does not list 50 / 10;
+  * change throughput: ChangeResourceRecordSets also takes one token per change of its batch, UPSERT two (AWS counts
+    an UPSERT twice, as a delete and a create; a DELETE + CREATE pair is two as well). Defaults capacity 1000, refill
+    100 per second: CHOSEN HERE, not read from AWS; the stored copies of both documents available when this was
+    written ended before their change-throughput numbers. Set them with changeCapacity / changeRefillPerSecond. Only
+    ChangeResourceRecordSets is counted (the emulator has no traffic-policy instances, which also write records).
+  A call that finds any of its buckets short is answered as Route53 does: HTTP 400, code Throttling, message "Rate
+  exceeded" (moto's Route53 error XML), and takes nothing from any bucket (the documents do not say whether a throttled
+  request costs a token; not charging it is the usual token-bucket reading and keeps the refill rate the sustained
+  rate). A batch counting more changes than the change bucket's capacity could never pass, so it is refused at once
+  as InvalidChangeBatch instead of Throttling (which clients retry); with the default capacity no batch within AWS's
+  own size quota (1,000 records, an UPSERT counted twice) is that large. Calls answered with an injected fault take no
+  tokens. Only Route53 is throttled this way (RDS, STS, CloudWatch are not).
+- Route53 PriorRequestNotComplete: a ChangeResourceRecordSets for a hosted zone that arrives while a prior one for the
+  same zone is still being processed (in the server, plus `changeProcessingSeconds` after it was accepted, default 0)
+  is answered HTTP 400, code PriorRequestNotComplete, message "The request was rejected because Route 53 was still
+  processing a prior request." (the guide's wording). It is not tied to PENDING propagation: Route53 accepts a new
+  batch while an earlier change is PENDING. Such a call has taken its request tokens.
 - STS requests presigned in the query string (GetCallerIdentity, as EKS tokens carry them) have their Signature
   Version 4 checked as AWS documents it (moto checks none): the signature is recomputed with the secret of the access
   key used (the emulator's static pair, a moto IAM user's active key, or a moto AssumeRole session, whose session token
@@ -26,15 +51,26 @@ Added on moto's own models, following the AWS API reference:
 
 Test endpoints under /_switchyard/ (JSON bodies):
 - POST /_switchyard/config                  {"changePropagationSeconds": 1.0, "globalClusterTransitionSeconds": 1.0,
-                                            "replicaPromotionSeconds": 1.0}
+                                            "replicaPromotionSeconds": 1.0,
+                                            "route53Throttling": {"enabled": true, "accountCapacity": 50,
+                                              "accountRefillPerSecond": 10, "actions": {"GetHealthCheckStatus":
+                                              {"capacity": 4, "refillPerSecond": 1}}, "changeCapacity": 1000,
+                                              "changeRefillPerSecond": 100, "priorRequestNotComplete": true,
+                                              "changeProcessingSeconds": 0}}
+                                            (every field optional; a throttling config refills every bucket and ends
+                                            processing windows; the answer gives the whole throttling config in force)
 - POST /_switchyard/route53/health-checks/ID {"healthyCheckers": 0..8} or {"healthy": true|false}
 - POST /_switchyard/faults                  {"service": "route53", "action": "ChangeResourceRecordSets" | "*",
                                             "code": "Throttling", "count": N}  (answers the next N calls with it;
                                             "code": "Latency", "delaySeconds": S answers them normally, S late)
-- GET  /_switchyard/calls                   every AWS call served: [{"service", "action", "time", "accessKeyId"}]
+- GET  /_switchyard/calls                   every AWS call served: [{"service", "action", "time", "accessKeyId"}],
+                                            with "error": code for a call refused by throttling, PriorRequestNotComplete
+                                            or an injected fault, "throttled": true for a Throttling answer and
+                                            "injected": true for an injected fault
 - GET  /_switchyard/actions                 the IAM actions called by each access key since the server started
                                             (a reset keeps them): {"<access key id>": ["route53:GetChange", ...]}
-- POST /_switchyard/reset                   clears this plugin's state and moto's
+- POST /_switchyard/reset                   clears this plugin's state and moto's: default timing and throttling
+                                            config, every bucket full
 """
 
 from __future__ import annotations
@@ -119,6 +155,16 @@ class InvalidChangeBatch(ServiceException):
     code = "InvalidChangeBatch"
 
 
+class Throttling(ServiceException):
+    code = "Throttling"
+    message = "Rate exceeded"
+
+
+class PriorRequestNotComplete(ServiceException):
+    code = "PriorRequestNotComplete"
+    message = "The request was rejected because Route 53 was still processing a prior request."
+
+
 @dataclass
 class Fault:
     service: str
@@ -142,6 +188,134 @@ class PendingPromotion:
     due: float
 
 
+# Route53's per-action request-rate buckets (capacity, refill per second) as the Developer Guide's table lists them;
+# an action not listed has DEFAULT_ACTION_LIMIT.
+DEFAULT_ACTION_LIMIT = (50.0, 10.0)
+ROUTE53_ACTION_LIMITS: dict[str, tuple[float, float]] = {
+    "AssociateVPCWithHostedZone": (20, 5),
+    "ChangeCidrCollection": (40, 5),
+    "CreateCidrCollection": (40, 5),
+    "CreateHealthCheck": (50, 0.5),
+    "CreateHostedZone": (40, 2),
+    "CreateReusableDelegationSet": (40, 2),
+    "CreateTrafficPolicyInstance": (1, 1),
+    "DeleteCidrCollection": (40, 5),
+    "DeleteHealthCheck": (15, 3),
+    "DeleteHostedZone": (40, 5),
+    "DeleteReusableDelegationSet": (40, 5),
+    "DeleteTrafficPolicyInstance": (1, 1),
+    "DisassociateVPCFromHostedZone": (10, 5),
+    "GetHealthCheckLastFailureReason": (4, 1),
+    "GetHealthCheckStatus": (4, 1),
+}
+# What each Change of a ChangeResourceRecordSets batch takes from the change-throughput bucket: Route53 counts an
+# UPSERT twice (a delete and a create), CREATE and DELETE once each.
+CHANGE_COST = {"CREATE": 1, "DELETE": 1, "UPSERT": 2}
+
+
+@dataclass
+class TokenBucket:
+    """Holds up to `capacity` tokens, refilled continuously at `refill_per_second` (time.monotonic()); starts full."""
+
+    capacity: float
+    refill_per_second: float
+    tokens: float = -1.0
+    updated: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        if self.tokens < 0:
+            self.tokens = self.capacity
+
+    def available(self, now: float) -> float:
+        self.tokens = min(self.capacity, self.tokens + max(0.0, now - self.updated) * self.refill_per_second)
+        self.updated = now
+        return self.tokens
+
+
+@dataclass
+class Route53Throttling:
+    enabled: bool = True
+    account_capacity: float = 50.0
+    account_refill_per_second: float = 10.0
+    actions: dict[str, tuple[float, float]] = field(default_factory=lambda: dict(ROUTE53_ACTION_LIMITS))
+    change_capacity: float = 1000.0
+    change_refill_per_second: float = 100.0
+    prior_request_not_complete: bool = True
+    change_processing_seconds: float = 0.0
+    account: TokenBucket = field(init=False)
+    changes: TokenBucket = field(init=False)
+    per_action: dict[str, TokenBucket] = field(default_factory=dict)
+    zones_busy: dict[str, int] = field(default_factory=dict)  # hosted zone id -> batches being processed
+    zones_busy_until: dict[str, float] = field(default_factory=dict)  # hosted zone id -> end of processing window
+
+    def __post_init__(self) -> None:
+        self.refill_all()
+
+    def refill_all(self) -> None:
+        self.account = TokenBucket(self.account_capacity, self.account_refill_per_second)
+        self.changes = TokenBucket(self.change_capacity, self.change_refill_per_second)
+        self.per_action = {}
+        self.zones_busy_until = {}  # processing windows end (batches in flight still hold their zone)
+
+    def action_bucket(self, action: str) -> TokenBucket:
+        if action not in self.per_action:
+            self.per_action[action] = TokenBucket(*self.actions.get(action, DEFAULT_ACTION_LIMIT))
+        return self.per_action[action]
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "enabled": self.enabled,
+            "accountCapacity": self.account_capacity,
+            "accountRefillPerSecond": self.account_refill_per_second,
+            "defaultAction": {"capacity": DEFAULT_ACTION_LIMIT[0], "refillPerSecond": DEFAULT_ACTION_LIMIT[1]},
+            "actions": {name: {"capacity": c, "refillPerSecond": r} for name, (c, r) in sorted(self.actions.items())},
+            "changeCapacity": self.change_capacity,
+            "changeRefillPerSecond": self.change_refill_per_second,
+            "priorRequestNotComplete": self.prior_request_not_complete,
+            "changeProcessingSeconds": self.change_processing_seconds,
+        }
+
+    def configure(self, body: dict[str, Any]) -> None:
+        """Applies {"enabled", "accountCapacity", ...}; every bucket then starts full at its (new) capacity, and the
+        processing windows of earlier batches end."""
+        if "enabled" in body:
+            self.enabled = bool(body["enabled"])
+        if "accountCapacity" in body:
+            self.account_capacity = float(body["accountCapacity"])
+        if "accountRefillPerSecond" in body:
+            self.account_refill_per_second = float(body["accountRefillPerSecond"])
+        for name, limit in (body.get("actions") or {}).items():
+            current = self.actions.get(name, DEFAULT_ACTION_LIMIT)
+            self.actions[name] = (
+                float(limit.get("capacity", current[0])),
+                float(limit.get("refillPerSecond", current[1])),
+            )
+        if "changeCapacity" in body:
+            self.change_capacity = float(body["changeCapacity"])
+        if "changeRefillPerSecond" in body:
+            self.change_refill_per_second = float(body["changeRefillPerSecond"])
+        if "priorRequestNotComplete" in body:
+            self.prior_request_not_complete = bool(body["priorRequestNotComplete"])
+        if "changeProcessingSeconds" in body:
+            self.change_processing_seconds = float(body["changeProcessingSeconds"])
+        self.refill_all()
+
+    def admit(self, action: str, change_cost: int) -> bool:
+        """Takes one token from the account and the action bucket (and change_cost from the change-throughput bucket)
+        if every one of them has enough; otherwise takes nothing and answers False (the call is throttled)."""
+        if not self.enabled:
+            return True
+        now = time.monotonic()
+        buckets = [(self.account, 1.0), (self.action_bucket(action), 1.0)]
+        if change_cost > 0:
+            buckets.append((self.changes, float(change_cost)))
+        if any(bucket.available(now) < cost for bucket, cost in buckets):
+            return False
+        for bucket, cost in buckets:
+            bucket.tokens -= cost
+        return True
+
+
 @dataclass
 class PluginState:
     change_propagation_seconds: float = 0.5
@@ -153,6 +327,7 @@ class PluginState:
     calls: list[dict[str, Any]] = field(default_factory=list)
     transitions: list[PendingTransition] = field(default_factory=list)
     promotions: list[PendingPromotion] = field(default_factory=list)
+    route53_throttling: Route53Throttling = field(default_factory=Route53Throttling)
 
 
 STATE = PluginState()
@@ -200,23 +375,77 @@ def access_key_of(response: BaseResponse) -> str:
     return match.group(1) if match else ""
 
 
+# The call-log entry of the call this thread serves, so that a handler can mark the error it answers.
+CURRENT_CALL = threading.local()
+
+
+def mark_call(error: str) -> None:
+    entry = getattr(CURRENT_CALL, "entry", None)
+    if entry is not None:
+        with LOCK:
+            entry["error"] = error
+            if error == "Throttling":
+                entry["throttled"] = True
+
+
+def change_cost(changes: list[dict[str, Any]]) -> int:
+    return sum(CHANGE_COST.get(str(change.get("Action", "")).upper(), 1) for change in changes)
+
+
+def route53_admission(response: BaseResponse, action: str) -> ServiceException | None:
+    """Route53's token buckets: None if the call may be served, else the error it is answered with."""
+    cost = 0
+    if action == "ChangeResourceRecordSets":
+        try:
+            cost = change_cost(response._get_param("ChangeBatch.Changes") or [])
+        except Exception:  # a malformed body is moto's to refuse; it still costs a request
+            cost = 0
+    with LOCK:
+        throttling = STATE.route53_throttling
+        oversized = throttling.enabled and cost > throttling.change_capacity
+        if not throttling.admit(action, 0 if oversized else cost):
+            return Throttling()
+        capacity = throttling.change_capacity
+    if oversized:
+        # No wait would ever let it through, so it is refused as invalid rather than throttled (which is retried).
+        return InvalidChangeBatch(
+            f"[The batch counts {cost} changes (an UPSERT counts 2), more than the change throughput "
+            f"limit's capacity of {capacity:g}]"
+        )
+    return None
+
+
+def answer_error(response: BaseResponse, error: ServiceException) -> Any:
+    status, headers, body = response.serialized(ActionResult(error))
+    headers, body = response._enrich_response(headers, body)
+    return status, headers, body
+
+
 def call_action(self: BaseResponse) -> Any:
     now = time.time()
     complete_due_transitions(now)
     action = self._get_action()
     key = access_key_of(self)
+    entry = {"service": self.service_name, "action": action, "time": now, "accessKeyId": key}
     with LOCK:
-        STATE.calls.append({"service": self.service_name, "action": action, "time": now, "accessKeyId": key})
+        STATE.calls.append(entry)
         ACTIONS_BY_KEY.setdefault(key, set()).add(f"{self.service_name}:{action}")
+    CURRENT_CALL.entry = entry
     fault = take_fault(self.service_name, action)
     if fault is not None and fault.code == "Latency":
         # moto's server is threaded: this call waits, the others are served meanwhile (as a slow AWS endpoint is).
         time.sleep(fault.delay_seconds)
         fault = None
     if fault is not None:
-        status, headers, body = self.serialized(ActionResult(InjectedFault(fault.code)))
-        headers, body = self._enrich_response(headers, body)
-        return status, headers, body
+        mark_call(fault.code)
+        with LOCK:
+            entry["injected"] = True
+        return answer_error(self, InjectedFault(fault.code))
+    if self.service_name == "route53":
+        refusal = route53_admission(self, action)
+        if refusal is not None:
+            mark_call(refusal.code)
+            return answer_error(self, refusal)
     return original_call_action(self)
 
 
@@ -400,7 +629,37 @@ def validate_batch(backend: Any, zone_id: str, changes: list[dict[str, Any]]) ->
             current[key] = wanted
 
 
+def begin_zone_change(zone_id: str) -> None:
+    """Route53 refuses a change batch for a hosted zone while it is still processing a prior one for that zone."""
+    with LOCK:
+        throttling = STATE.route53_throttling
+        in_flight = throttling.zones_busy.get(zone_id, 0) > 0
+        if throttling.prior_request_not_complete and (
+            in_flight or throttling.zones_busy_until.get(zone_id, 0.0) > time.monotonic()
+        ):
+            mark_call("PriorRequestNotComplete")
+            raise PriorRequestNotComplete()
+        throttling.zones_busy[zone_id] = throttling.zones_busy.get(zone_id, 0) + 1
+
+
+def end_zone_change(zone_id: str) -> None:
+    with LOCK:
+        throttling = STATE.route53_throttling
+        throttling.zones_busy[zone_id] = max(0, throttling.zones_busy.get(zone_id, 0) - 1)
+        if throttling.change_processing_seconds > 0:
+            throttling.zones_busy_until[zone_id] = time.monotonic() + throttling.change_processing_seconds
+
+
 def change_resource_record_sets(self: Route53) -> ActionResult:
+    zone_id = str(self._get_param("HostedZoneId")).split("/")[-1]
+    begin_zone_change(zone_id)
+    try:
+        return apply_change_batch(self)
+    finally:
+        end_zone_change(zone_id)
+
+
+def apply_change_batch(self: Route53) -> ActionResult:
     try:
         with BATCH_LOCK:
             validate_batch(self.backend, self._get_param("HostedZoneId"), self._get_param("ChangeBatch.Changes") or [])
@@ -488,10 +747,13 @@ def handle_plugin_request(method: str, path: str, body: dict[str, Any]) -> tuple
                 STATE.global_cluster_transition_seconds = float(body["globalClusterTransitionSeconds"])
             if "replicaPromotionSeconds" in body:
                 STATE.replica_promotion_seconds = float(body["replicaPromotionSeconds"])
+            if "route53Throttling" in body:
+                STATE.route53_throttling.configure(body["route53Throttling"])
             return 200, {
                 "changePropagationSeconds": STATE.change_propagation_seconds,
                 "globalClusterTransitionSeconds": STATE.global_cluster_transition_seconds,
                 "replicaPromotionSeconds": STATE.replica_promotion_seconds,
+                "route53Throttling": STATE.route53_throttling.describe(),
             }
         if len(parts) == 3 and parts[:2] == ["route53", "health-checks"]:
             if "healthyCheckers" in body:
