@@ -24,7 +24,11 @@ export interface Route53Limits {
   controllers: number;
 }
 
-/** AWS's defaults for an account, as the Developer Guide lists them. */
+/**
+ * An account's defaults: requests and actions as the Developer Guide's table lists them. The guide's copy we could
+ * read ends before the change-throughput numbers; 1,000 changes of burst and 100 a second are our assumption (the
+ * emulator's too), to be set with --route53-change-burst / --route53-changes-per-second where AWS says otherwise.
+ */
 export const route53AccountDefaults: Omit<Route53Limits, "controllers"> = {
   account: { capacity: 50, refillPerSecond: 10 },
   actions: {
