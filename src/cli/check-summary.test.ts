@@ -151,6 +151,22 @@ describe("renderCheck", () => {
     expect(never).toContain("  us-east-1 → eu-west-1  unknown  not evaluated");
   });
 
+  it("indents a condition message of several lines under its label", () => {
+    const multi = evaluatedPlan({
+      ...oneBroken,
+      conditions: [
+        readyCondition("False", "RecordSetNotFound", "1 of 2 move(s) cannot be made.\nus-east-1 → eu-west-1: …"),
+      ],
+    });
+    expect(renderCheck(checkPolicy({ policy: policy(), plan: multi }), NOW)).toContain(
+      [
+        "Plan:          FailoverPlan checkout, Ready False (RecordSetNotFound): 1 of 2 move(s) cannot be made.",
+        "               us-east-1 → eu-west-1: …",
+        "Evaluated:     ",
+      ].join("\n"),
+    );
+  });
+
   it("names the missing plan instead of listing moves", () => {
     expect(renderCheck(checkPolicy({ policy: policy() }), NOW)).toBe(
       [

@@ -97,8 +97,11 @@ export function checkPolicy({ policy, plan }: CheckInput): PolicyCheck {
   };
 }
 
+/** A condition on one labelled line; a message of several lines (one per move) goes on, indented under the label. */
 const describeCondition = (c: Pick<Condition, "status" | "reason" | "message"> | undefined) =>
-  c === undefined ? "unknown (no condition)" : `${c.status} (${c.reason})${c.message ? `: ${c.message}` : ""}`;
+  c === undefined
+    ? "unknown (no condition)"
+    : `${c.status} (${c.reason})${c.message ? `: ${c.message.trimEnd().replaceAll("\n", `\n${" ".repeat(15)}`)}` : ""}`;
 
 function evaluationLine(check: PolicyCheck, now: number): string {
   const at = check.lastEvaluationTime;
