@@ -110,7 +110,11 @@ afterAll(async () => {
 
 describe("drills", () => {
   it("a Switchover drill moves to eu-west-1 for real, holds, fails back, and keeps its RTO and report", async () => {
-    await west.apply(drillSchedule("weekly", { type: "Switchover", holdSeconds: 2 }, new Date().toISOString()));
+    // spec.to pinned, spec.from the active region: during the hold eu-west-1 is active, which must not make the
+    // schedule doubt its own drill (Ready stays True, the failback happens).
+    await west.apply(
+      drillSchedule("weekly", { type: "Switchover", holdSeconds: 2, to: "eu-west-1" }, new Date().toISOString()),
+    );
 
     const done = await drillEnded("weekly", "the drill to finish", 60_000);
     const entry = done.status!.history![0]!;
@@ -151,6 +155,8 @@ describe("drills", () => {
     expect(JSON.stringify(JSON.parse(report.data?.["report.json"] ?? "{}"))).toContain(String(entry.rtoSeconds));
     const reasons = await west.eventReasons(namespace, "weekly");
     expect(reasons).toEqual(expect.arrayContaining(["DrillStarted", "DrillFailbackStarted", "DrillSucceeded"]));
+    expect(reasons).not.toContain("NoMove");
+    expect(done.status?.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
   }, 90_000);
 
   it("a person's failover during a drill pre-empts it: the drill run is cancelled, Aborted, no failback", async () => {

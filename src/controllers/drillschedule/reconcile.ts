@@ -69,17 +69,23 @@ export async function reconcileDrillSchedule(key: string, deps: DrillDeps): Prom
   const resolved = resolveDrillSpec(schedule.spec);
   const plan = deps.store.plan(namespace, schedule.spec.planRef.name);
   const policy = plan && deps.store.policy(namespace, plan.spec.regionPolicyRef.name);
-  const readiness = drillReadiness({
-    schedule,
-    ...(resolved.ok ? {} : { specProblem: resolved.message }),
-    ...(plan ? { plan } : {}),
-    ...(policy ? { policy } : {}),
-    namespace,
-  });
-  draft.condition("Ready", readiness.status, readiness.reason, readiness.message);
-  if (readiness.status === "False" || !resolved.ok || !plan || !policy) {
-    draft.condition("Scheduled", "False", readiness.reason, "No drill is scheduled until this is fixed");
+  const readiness = (drillInProgress?: string) =>
+    drillReadiness({
+      schedule,
+      ...(resolved.ok ? {} : { specProblem: resolved.message }),
+      ...(plan ? { plan } : {}),
+      ...(policy ? { policy } : {}),
+      namespace,
+      ...(drillInProgress !== undefined ? { drillInProgress } : {}),
+    });
+  const notReady = (reason: string) => {
+    draft.condition("Scheduled", "False", reason, "No drill is scheduled until this is fixed");
     draft.times(undefined, undefined);
+  };
+  if (!resolved.ok || !plan || !policy) {
+    const { status, reason, message } = readiness();
+    draft.condition("Ready", status, reason, message);
+    notReady(reason);
     await write();
     return {};
   }
@@ -87,8 +93,15 @@ export async function reconcileDrillSchedule(key: string, deps: DrillDeps): Prom
   const { from, to } = drillRegions(schedule, policy);
 
   // A drill run in this cluster was started here, so it is driven here to its end, even when the active region has
-  // moved meanwhile (the drill itself moved it).
+  // moved meanwhile (the drill itself moved it) or the schedule has since become unable to start another.
   const progress = await driveActiveDrill(ctx);
+  const ready = readiness(progress.inProgress);
+  draft.condition("Ready", ready.status, ready.reason, ready.message);
+  if (ready.status === "False") {
+    notReady(ready.reason);
+    await write();
+    return progress.requeueMs === undefined ? {} : { requeueAfterMs: progress.requeueMs };
+  }
   const inProgress = progress.inProgress;
   let requeue = Math.min(maxRequeueMs, progress.requeueMs ?? maxRequeueMs);
 

@@ -118,6 +118,30 @@ describe("drillReadiness", () => {
   });
 });
 
+describe("drillReadiness while a drill is under way", () => {
+  it("does not doubt the move the drill itself made (a Switchover to spec.to makes it active until the failback)", () => {
+    const during = { schedule: schedule({ to: "eu-west-1" }), plan: plan(), policy: policy(undefined, "eu-west-1") };
+    expect(drillReadiness({ ...during, namespace: "shop" })).toMatchObject({ status: "False", reason: "NoMove" });
+    expect(drillReadiness({ ...during, namespace: "shop", drillInProgress: "weekly-1" })).toEqual({
+      status: "True",
+      reason: "Scheduling",
+      message: "Drills of FailoverPlan checkout; drill weekly-1 in progress",
+    });
+  });
+
+  it("still says when spec names a region the policy does not have", () => {
+    expect(
+      drillReadiness({
+        schedule: schedule({ to: "eu-west-9" }),
+        plan: plan(),
+        policy: policy(),
+        namespace: "shop",
+        drillInProgress: "weekly-1",
+      }),
+    ).toMatchObject({ status: "False", reason: "UnknownRegion" });
+  });
+});
+
 describe("drillMove", () => {
   it("defaults from to the active region and to to the first other region", () => {
     expect(drillMove(schedule(), policy(["a", "b", "c"], "b"))).toEqual({ from: "b", to: "a" });

@@ -47,6 +47,11 @@ export interface DrillReadinessInput {
   policy?: RegionPolicy;
   /** The schedule's namespace, the only one the plan's steps may name. */
   namespace: string;
+  /**
+   * The drill run under way, if one is: its move was checked when it started, and the active region it moved is not
+   * a reason to doubt the schedule (a Switchover drill to spec.to makes spec.to active until its failback).
+   */
+  drillInProgress?: string;
 }
 
 const notReady = (reason: DrillReadyReason, message: string): DrillReadiness => ({ status: "False", reason, message });
@@ -83,6 +88,13 @@ export function drillReadiness(input: DrillReadinessInput): DrillReadiness {
     if (region !== undefined && !regions.includes(region)) {
       return notReady(DrillReadyReason.UnknownRegion, `spec.${field}: ${region} is not a region (${known})`);
     }
+  }
+  if (input.drillInProgress !== undefined) {
+    return {
+      status: "True",
+      reason: DrillReadyReason.Scheduling,
+      message: `Drills of FailoverPlan ${plan.metadata.name}; drill ${input.drillInProgress} in progress`,
+    };
   }
   const { from, to } = drillMove(schedule, policy);
   if (to === "" || from === to) {
