@@ -11,6 +11,11 @@ export const ExitCode = {
   Usage: 2,
   /** Not done, nothing wrong: the confirmation was declined, or waiting timed out (the run may still finish). */
   NotDone: 3,
+  /**
+   * Not ready: `check` found a move that cannot be made, or a plan not evaluated for its current generation; `plan`
+   * found that the plan cannot make the move asked for (nothing was created).
+   */
+  NotReady: 4,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

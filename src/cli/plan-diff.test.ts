@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { bindPlan } from "../core/plan/bind.js";
+import type { FailoverPlan } from "../crds/generated/failoverplans.js";
 import type { FailoverRunStatusJournal } from "../crds/generated/failoverruns.js";
-import { renderDiff, stepDiffs } from "./plan-diff.js";
+import { describeStep, renderDiff, renderPlanProblems, stepDiffs } from "./plan-diff.js";
 import { run } from "./testing.js";
 
 const dryRun = (journal: FailoverRunStatusJournal[]) =>
@@ -157,5 +159,157 @@ describe("renderDiff", () => {
 
   it("says when a step recorded nothing", () => {
     expect(renderDiff(dryRun([{ name: "job", kind: "job", ...skipped }]))).toContain("   (no change recorded)");
+  });
+});
+
+describe("a preview that does not succeed, and steps without a recorded intent", () => {
+  const bound = (steps: FailoverPlan["spec"]["steps"]) =>
+    bindPlan(
+      { regionPolicyRef: { name: "checkout" }, steps },
+      { from: "us-east-1", to: "eu-west-1" },
+      { regions: ["us-east-1", "eu-west-1"] },
+    ).plan.steps;
+  const flag = {
+    name: "freeze",
+    bestEffort: true,
+    flag: { region: "{{from}}", configMapRef: { name: "app-flags" }, key: "read_only", value: "true" },
+  };
+
+  it("renders a step skipped before it recorded anything with the plan's real fields and the reason", () => {
+    const entry: FailoverRunStatusJournal = {
+      name: "freeze",
+      kind: "flag",
+      state: "Skipped",
+      message: "RegionUnreachable: Region us-east-1 is unreachable; the step is bestEffort.",
+    };
+    const text = renderDiff(dryRun([entry]), bound([flag]));
+    expect(text).toContain(
+      [
+        "1. freeze (flag)",
+        '   not previewed; the step would set flag shop/app-flags read_only to "true" in us-east-1',
+        "   - Skipped: RegionUnreachable: Region us-east-1 is unreachable; the step is bestEffort.",
+      ].join("\n"),
+    );
+    expect(text).not.toContain("undefined");
+    expect(text).toContain("0 change(s) would be made.");
+  });
+
+  it("never prints undefined fields for such a step when the plan is not at hand", () => {
+    const text = renderDiff(dryRun([{ name: "freeze", kind: "flag", state: "Skipped", message: "DryRun: x" }]));
+    expect(text).toContain("1. freeze (flag)\n   (no change recorded)");
+    expect(text).not.toContain("undefined");
+  });
+
+  it("ends a refused preview with the run's reason and message instead of a count of changes", () => {
+    const refused = run(
+      "checkout-preview-y",
+      {
+        phase: "Failed",
+        conditions: [
+          {
+            type: "Complete",
+            status: "False",
+            reason: "InvalidPlan",
+            message: "freeze.flag.region: Region ap-south-9 is not a region of the RegionPolicy.",
+            lastTransitionTime: "2025-01-01T12:00:00Z",
+          },
+        ],
+      },
+      { spec: { dryRun: true } },
+    );
+    const text = renderDiff(refused);
+    expect(text).toBe(
+      [
+        "Dry run checkout-preview-y: us-east-1 → eu-west-1 (plan checkout)",
+        "",
+        "The preview ended Failed (InvalidPlan): freeze.flag.region: Region ap-south-9 is not a region of the RegionPolicy.",
+        "A real run would not complete. Nothing was changed.",
+      ].join("\n"),
+    );
+  });
+
+  it("shows the reason a guard refused a step with", () => {
+    const entry: FailoverRunStatusJournal = {
+      name: "shift-traffic",
+      kind: "route53",
+      state: "Failed",
+      message: "Every region would be at weight 0.",
+      intent: { weights: { "eu-west-1": 0 } },
+      observed: { failure: { reason: "NeverZeroWeights", permanent: true } },
+    };
+    const failed = run("p", { phase: "Failed", journal: [entry] }, { spec: { dryRun: true } });
+    expect(renderDiff(failed)).toContain("   ! Failed (NeverZeroWeights): Every region would be at weight 0.");
+  });
+});
+
+describe("describeStep: what a plan step would do, with its fields", () => {
+  it.each<{ step: FailoverPlan["spec"]["steps"][number]; text: string }>([
+    {
+      step: {
+        name: "s",
+        route53: { hostedZoneId: "Z1", recordName: "api", setIdentifiers: {}, weights: { "{{to}}": 100 } },
+      },
+      text: "set weights eu-west-1=100 of api in zone Z1",
+    },
+    {
+      step: { name: "s", auroraGlobal: { globalClusterIdentifier: "checkout", members: {} } },
+      text: "make eu-west-1 the writer of checkout (mode SwitchoverOnly)",
+    },
+    {
+      step: { name: "s", rdsPromoteReplica: { region: "{{to}}", dbInstanceIdentifier: "orders-replica" } },
+      text: "promote orders-replica in eu-west-1",
+    },
+    {
+      step: { name: "s", scale: { region: "{{to}}", deploymentRef: { name: "api" }, replicas: 3 } },
+      text: "scale shop/api to 3 replicas in eu-west-1",
+    },
+    { step: { name: "s", job: { region: "{{to}}", template: {} } }, text: "run a Job from its template in eu-west-1" },
+    {
+      step: { name: "s", webhook: { secretRef: { name: "pager" }, body: "{}" } },
+      text: "POST to the address in Secret pager",
+    },
+    {
+      step: { name: "s", waitFor: { signal: "api", region: "{{to}}", healthy: false } },
+      text: "wait for signal api in eu-west-1 to be unhealthy",
+    },
+    { step: { name: "s", approval: { message: "Resume writes?" } }, text: "ask for approval: Resume writes?" },
+  ])("$text", ({ step, text }) => {
+    const [bound] = bindPlan(
+      { regionPolicyRef: { name: "checkout" }, steps: [step] },
+      { from: "us-east-1", to: "eu-west-1" },
+      { regions: ["us-east-1", "eu-west-1"] },
+    ).plan.steps;
+    expect(bound && describeStep(bound, "shop")).toBe(text);
+  });
+});
+
+describe("renderPlanProblems", () => {
+  it("lists every problem with its step, field and reason, errors first, and says nothing was created", () => {
+    const text = renderPlanProblems("checkout", { from: "us-east-1", to: "eu-west-1" }, [
+      {
+        step: "wait",
+        field: "waitFor.signal",
+        reason: "UnknownSignal",
+        message: "No signal api in eu-west-1.",
+        severity: "Warning",
+      },
+      {
+        step: "freeze",
+        field: "flag.region",
+        reason: "UnknownRegion",
+        message: "ap-south-9 is not a region of the policy.",
+        severity: "Error",
+      },
+      { field: "to", reason: "UnknownBindingRegion", message: "mars-1 is not a region.", severity: "Error" },
+    ]);
+    expect(text).toBe(
+      [
+        "FailoverPlan checkout cannot move us-east-1 → eu-west-1: 2 error(s), 1 warning(s)",
+        "  error   step freeze, flag.region: UnknownRegion: ap-south-9 is not a region of the policy.",
+        "  error   plan, to: UnknownBindingRegion: mars-1 is not a region.",
+        "  warning step wait, waitFor.signal: UnknownSignal: No signal api in eu-west-1.",
+        "No preview was created.",
+      ].join("\n"),
+    );
   });
 });

@@ -3,6 +3,9 @@
  * the controller's own record of the preview, so the diff shows exactly what a real run would meet, not a guess from
  * the plan. Kind-aware where a kind's shape is known (weights, flags, writer, replicas), generic otherwise.
  */
+import { failureOf } from "../core/plan/journal.js";
+import type { BoundStep } from "../core/plan/steps.js";
+import type { Problem } from "../core/plan/validate.js";
 import type { FailoverRun, FailoverRunStatusJournal } from "../crds/generated/failoverruns.js";
 
 type Json = Record<string, unknown>;
@@ -94,15 +97,59 @@ function noteOf(entry: FailoverRunStatusJournal): string | undefined {
   return undefined;
 }
 
-export function stepDiffs(run: FailoverRun): StepDiff[] {
+/**
+ * What a plan step would do, with its real fields, for a step the preview journaled without an intent (skipped before
+ * it observed anything, for example because its region was unreachable): the plan, not the journal, says what it is.
+ */
+export function describeStep(step: BoundStep, namespace: string): string {
+  switch (step.kind) {
+    case "flag": {
+      const { configMapRef, key, value, region } = step.flag;
+      return `set flag ${configMapRef.namespace ?? namespace}/${configMapRef.name} ${key} to ${JSON.stringify(value)} in ${region}`;
+    }
+    case "route53": {
+      const weights = Object.entries(step.route53.weights).map(([region, weight]) => `${region}=${weight}`);
+      return `set weights ${weights.join(", ")} of ${step.route53.recordName} in zone ${step.route53.hostedZoneId}`;
+    }
+    case "auroraGlobal":
+      return `make ${step.auroraGlobal.target} the writer of ${step.auroraGlobal.globalClusterIdentifier} (mode ${step.auroraGlobal.mode})`;
+    case "rdsPromoteReplica": {
+      const { dbInstanceIdentifier, dbClusterIdentifier, region } = step.rdsPromoteReplica;
+      return `promote ${dbInstanceIdentifier ?? dbClusterIdentifier ?? "(no identifier)"} in ${region}`;
+    }
+    case "scale": {
+      const { deploymentRef, replicas, region } = step.scale;
+      return `scale ${deploymentRef.namespace ?? namespace}/${deploymentRef.name} to ${replicas} replicas in ${region}`;
+    }
+    case "job":
+      return `run a Job from its template in ${step.job.region}`;
+    case "webhook":
+      return `POST to ${step.webhook.url ?? `the address in Secret ${step.webhook.secretRef?.name ?? ""}`}`;
+    case "waitFor":
+      return `wait for signal ${step.waitFor.signal} in ${step.waitFor.region} to be ${step.waitFor.healthy ? "healthy" : "unhealthy"}`;
+    case "approval":
+      return `ask for approval: ${step.approval.message}`;
+  }
+}
+
+const recorded = (entry: FailoverRunStatusJournal) => Object.keys(obj(entry.intent)).length > 0;
+
+/**
+ * Per journal entry, what it would change. `steps` (the plan bound to the run's move) names what a step without a
+ * recorded intent is; without it such a step says only that nothing was recorded.
+ */
+export function stepDiffs(run: FailoverRun, steps: readonly BoundStep[] = []): StepDiff[] {
   return (run.status?.journal ?? []).map((entry) => {
     const diff: StepDiff = {
       name: entry.name,
       kind: entry.kind ?? "step",
       state: entry.state ?? "Pending",
-      changes: changesOf(entry),
+      changes: recorded(entry) ? changesOf(entry) : [],
     };
-    const note = noteOf(entry);
+    const step = steps.find((s) => s.name === entry.name);
+    const note = recorded(entry)
+      ? noteOf(entry)
+      : step && `not previewed; the step would ${describeStep(step, run.metadata.namespace ?? "")}`;
     if (note !== undefined) diff.note = note;
     return diff;
   });
@@ -114,10 +161,25 @@ function show(value: unknown, plain = false): string {
 }
 const same = (c: Change) => JSON.stringify(c.before) === JSON.stringify(c.after);
 
-/** One change per line: `~` changes, `=` already as wanted; a failed or refused preview step shows its message. */
-export function renderDiff(run: FailoverRun): string {
+const isDryRunSkip = (entry: FailoverRunStatusJournal | undefined) => entry?.message?.startsWith("DryRun:") === true;
+
+/** Why a step did not complete, with the reason a guard or the engine gave, when the journal has one. */
+function stepTrouble(step: StepDiff, entry: FailoverRunStatusJournal | undefined): string | undefined {
+  if (step.state === "Succeeded") return undefined;
+  if (step.state === "Skipped")
+    return isDryRunSkip(entry) ? undefined : `   - Skipped: ${entry?.message ?? ""}`.trimEnd();
+  const reason = failureOf(entry)?.reason;
+  return `   ! ${step.state}${reason ? ` (${reason})` : ""}${entry?.message ? `: ${entry.message}` : ""}`;
+}
+
+/**
+ * One change per line: `~` changes, `=` already as wanted; a failed or refused preview step shows its reason and
+ * message, a step skipped for another reason than the dry run says why. A preview that did not succeed ends with
+ * the run's own reason instead of a count of changes, since a real run would stop there too.
+ */
+export function renderDiff(run: FailoverRun, steps: readonly BoundStep[] = []): string {
   const lines = [`Dry run ${run.metadata.name}: ${run.spec.from} → ${run.spec.to} (plan ${run.spec.planRef.name})`];
-  const diffs = stepDiffs(run);
+  const diffs = stepDiffs(run, steps);
   diffs.forEach((step, i) => {
     lines.push("", `${i + 1}. ${step.name} (${step.kind})`);
     for (const change of step.changes) {
@@ -129,12 +191,42 @@ export function renderDiff(run: FailoverRun): string {
     }
     if (step.note !== undefined) lines.push(`   ${step.note}`);
     if (step.changes.length === 0 && step.note === undefined) lines.push("   (no change recorded)");
-    const entry = run.status?.journal?.[i];
-    if (step.state !== "Skipped" && step.state !== "Succeeded") {
-      lines.push(`   ! ${step.state}${entry?.message ? `: ${entry.message}` : ""}`);
-    }
+    const trouble = stepTrouble(step, run.status?.journal?.[i]);
+    if (trouble !== undefined) lines.push(trouble);
   });
+  const phase = run.status?.phase;
+  if (phase !== "Succeeded") {
+    const complete = run.status?.conditions?.find((c) => c.type === "Complete");
+    const why = complete ? ` (${complete.reason}): ${complete.message}` : "";
+    lines.push(
+      "",
+      `The preview ended ${phase ?? "unfinished"}${why}`,
+      "A real run would not complete. Nothing was changed.",
+    );
+    return lines.join("\n");
+  }
   const changed = diffs.reduce((n, d) => n + d.changes.filter((c) => !same(c)).length, 0);
   lines.push("", `${changed} change(s) would be made. Nothing was changed.`);
   return lines.join("\n");
+}
+
+/**
+ * The plan's problems with the move asked for, found before any run is created (the same checks the target region's
+ * controller makes, which would refuse the run as InvalidPlan): one line each, errors first, naming step and field.
+ */
+export function renderPlanProblems(
+  plan: string,
+  move: { from: string; to: string },
+  problems: readonly Problem[],
+): string {
+  const errors = problems.filter((p) => p.severity === "Error");
+  const warnings = problems.filter((p) => p.severity === "Warning");
+  const line = (p: Problem) =>
+    `  ${p.severity === "Error" ? "error  " : "warning"} ${p.step === undefined ? "plan" : `step ${p.step}`}, ${p.field}: ${p.reason}: ${p.message}`;
+  return [
+    `FailoverPlan ${plan} cannot move ${move.from} → ${move.to}: ${errors.length} error(s)${warnings.length ? `, ${warnings.length} warning(s)` : ""}`,
+    ...errors.map(line),
+    ...warnings.map(line),
+    "No preview was created.",
+  ].join("\n");
 }

@@ -1,6 +1,7 @@
 /** The command tree: global cluster flags, one command per file under commands/. */
 import { Command } from "commander";
 import { registerApprove } from "./commands/approve.js";
+import { registerCheck } from "./commands/check.js";
 import { registerDrill } from "./commands/drill.js";
 import { registerFailover } from "./commands/failover.js";
 import { registerPause } from "./commands/pause.js";
@@ -22,6 +23,7 @@ export function buildProgram(cli: Cli, name = "switchyard"): Command {
     .exitOverride();
   for (const register of [
     registerStatus,
+    registerCheck,
     registerPlan,
     registerFailover,
     registerApprove,

@@ -110,7 +110,11 @@ afterAll(async () => {
 
 describe("drills", () => {
   it("a Switchover drill moves to eu-west-1 for real, holds, fails back, and keeps its RTO and report", async () => {
-    await west.apply(drillSchedule("weekly", { type: "Switchover", holdSeconds: 2 }, new Date().toISOString()));
+    // spec.to pinned, spec.from the active region: during the hold eu-west-1 is active, which must not make the
+    // schedule doubt its own drill (Ready stays True, the failback happens).
+    await west.apply(
+      drillSchedule("weekly", { type: "Switchover", holdSeconds: 2, to: "eu-west-1" }, new Date().toISOString()),
+    );
 
     const done = await drillEnded("weekly", "the drill to finish", 60_000);
     const entry = done.status!.history![0]!;
@@ -151,6 +155,8 @@ describe("drills", () => {
     expect(JSON.stringify(JSON.parse(report.data?.["report.json"] ?? "{}"))).toContain(String(entry.rtoSeconds));
     const reasons = await west.eventReasons(namespace, "weekly");
     expect(reasons).toEqual(expect.arrayContaining(["DrillStarted", "DrillFailbackStarted", "DrillSucceeded"]));
+    expect(reasons).not.toContain("NoMove");
+    expect(done.status?.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
   }, 90_000);
 
   it("a person's failover during a drill pre-empts it: the drill run is cancelled, Aborted, no failback", async () => {
@@ -204,6 +210,36 @@ describe("drills", () => {
     // The next time it would start is the end of the blackout.
     expect(Date.parse(frozen.status?.nextScheduleTime ?? "")).toBe(blackoutStart + 3 * 3600_000);
   }, 90_000);
+
+  it("a schedule aimed at an unknown region says Ready=False, naming spec.to, before any drill; fixed, it is Ready", async () => {
+    await west.apply(drillSchedule("misaimed", { from: "us-east-1", to: "eu-west-9" }, new Date().toISOString()));
+    const broken = await eventually("the misaimed schedule to be Ready=False", async () => {
+      const ready = (await schedule("misaimed")).status?.conditions?.find((c) => c.type === "Ready");
+      return ready?.status === "False" ? ready : undefined;
+    });
+    expect(broken.reason).toBe("UnknownRegion");
+    expect(broken.message).toBe(
+      "spec.to: eu-west-9 is not a region (regions of RegionPolicy checkout: us-east-1, eu-west-1)",
+    );
+    await eventually("a Warning event UnknownRegion", async () =>
+      (await west.eventReasons(namespace, "misaimed")).includes("UnknownRegion") ? true : undefined,
+    );
+    // The drill asked for with drill-now is not started against a region that does not exist.
+    expect(await drillRuns("misaimed")).toEqual([]);
+
+    await west.apply(drillSchedule("misaimed", { from: "us-east-1", to: "eu-west-1" }));
+    const fixed = await eventually("the fixed schedule to be Ready", async () => {
+      const ready = (await schedule("misaimed")).status?.conditions?.find((c) => c.type === "Ready");
+      return ready?.status === "True" ? ready : undefined;
+    });
+    expect(fixed).toMatchObject({
+      reason: "Scheduling",
+      message: "Drills of FailoverPlan checkout from us-east-1 to eu-west-1",
+    });
+    await eventually("a Normal event Ready", async () =>
+      (await west.eventReasons(namespace, "misaimed")).includes("Ready") ? true : undefined,
+    );
+  }, 60_000);
 
   it("a cron due time with nothing in its way starts the drill, scheduled at that time", async () => {
     await west.apply(

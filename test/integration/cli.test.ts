@@ -171,6 +171,114 @@ describe("switchyard plan", () => {
   });
 });
 
+describe("switchyard check, and plan on a plan that cannot make the move", () => {
+  // A second policy whose plan waits for a signal the policy does not declare: every move is broken, for the same
+  // field, whatever else the environment's readiness finds. Paused, so no controller acts for it.
+  const ledger = () => ({
+    apiVersion: "switchyard.dev/v1alpha1",
+    kind: "RegionPolicy",
+    metadata: { name: "ledger", namespace },
+    spec: {
+      regions: [
+        { name: "us-east-1", role: "primary" },
+        { name: "eu-west-1", role: "secondary" },
+      ],
+      signals: ["us-east-1", "eu-west-1"].map((region) => ({ name: "api", region, http: { url: endpoint.url } })),
+      automation: { mode: "Paused", failoverPlanRef: { name: "ledger" } },
+    },
+  });
+  const ledgerPlan = {
+    apiVersion: "switchyard.dev/v1alpha1",
+    kind: "FailoverPlan",
+    metadata: { name: "ledger", namespace },
+    spec: {
+      regionPolicyRef: { name: "ledger" },
+      steps: [{ name: "wait-db", waitFor: { signal: "db", region: "{{to}}", healthy: true } }],
+    },
+  };
+  const evaluated = (name: string) =>
+    eventually(`FailoverPlan ${name} evaluated for its current generation`, async () => {
+      const plan = (await custom(west, plurals.FailoverPlan, name)) as {
+        metadata: { generation?: number };
+        status?: { observedGeneration?: number; lastEvaluationTime?: string };
+      };
+      return plan.status?.lastEvaluationTime && plan.status.observedGeneration === plan.metadata.generation
+        ? plan
+        : undefined;
+    });
+
+  beforeAll(async () => {
+    await west.apply(ledger(), ledgerPlan);
+  });
+
+  it("check: every move with its problem's step, field and reason, exit 4", async () => {
+    await evaluated("ledger");
+    const result = await switchyard(["check", "ledger"]);
+    expect(result.code, result.stderr).toBe(4);
+    const out = result.stdout;
+    expect(out.split("\n")[0]).toBe(`RegionPolicy ${namespace}/ledger: NOT READY`);
+    expect(out).toMatch(/Evaluated: {5}\S+ \(\S+ ago\), generation 1 \(current\)/);
+    const nothingMoves =
+      "      warning plan, steps: NothingMoves: No step moves traffic (route53) or the writer (auroraGlobal, rdsPromoteReplica).";
+    for (const [from, to] of [
+      ["us-east-1", "eu-west-1"],
+      ["eu-west-1", "us-east-1"],
+    ]) {
+      expect(out).toContain(
+        [
+          `  ${from} → ${to}  NO     1       1`,
+          `      error   step wait-db, waitFor.signal: UnknownSignal: The RegionPolicy has no signal "db" in ${to}.`,
+          nothingMoves,
+        ].join("\n"),
+      );
+    }
+    const json = await switchyard(["check", "ledger", "-o", "json"]);
+    expect(json.code).toBe(4);
+    const parsed = JSON.parse(json.stdout) as { ready: boolean; policies: { policy: string; evaluation: string }[] };
+    expect(parsed).toMatchObject({ ready: false, policies: [{ policy: "ledger", evaluation: "current" }] });
+  });
+
+  it("check: the exit code agrees with the verdict for the checkout plan, and every move is listed", async () => {
+    await evaluated("checkout");
+    const result = await switchyard(["check", "checkout"]);
+    const verdict = result.stdout.split("\n")[0];
+    expect([`RegionPolicy ${namespace}/checkout: READY`, `RegionPolicy ${namespace}/checkout: NOT READY`]).toContain(
+      verdict,
+    );
+    expect(result.code, result.stdout).toBe(verdict?.endsWith(": READY") ? 0 : 4);
+    expect(result.stdout).toContain("  us-east-1 → eu-west-1");
+    expect(result.stdout).toContain("  eu-west-1 → us-east-1");
+    // All policies of the namespace: one of them is not ready, so neither is the whole.
+    const all = await switchyard(["check"]);
+    expect(all.code).toBe(4);
+    expect(all.stdout).toContain(`RegionPolicy ${namespace}/ledger: NOT READY`);
+    expect(all.stdout).toContain(`RegionPolicy ${namespace}/checkout: `);
+  });
+
+  it("check: an unknown policy is one line, exit 2", async () => {
+    const result = await switchyard(["check", "nope"]);
+    expect(result).toMatchObject({ code: 2, stdout: "" });
+    expect(result.stderr.trim()).toBe(`error: RegionPolicy ${namespace}/nope not found`);
+  });
+
+  it("plan: an invalid plan says which step and field and why, exits 4 and creates nothing", async () => {
+    const before = await runNames();
+    const result = await switchyard(["plan", "ledger", "--to", "eu-west-1"]);
+    expect(result.code, result.stderr).toBe(4);
+    expect(result.stdout).toBe(
+      [
+        "FailoverPlan ledger cannot move us-east-1 → eu-west-1: 1 error(s), 1 warning(s)",
+        '  error   step wait-db, waitFor.signal: UnknownSignal: The RegionPolicy has no signal "db" in eu-west-1.',
+        "  warning plan, steps: NothingMoves: No step moves traffic (route53) or the writer (auroraGlobal, rdsPromoteReplica).",
+        "No preview was created.",
+        "",
+      ].join("\n"),
+    );
+    expect(result.stdout).not.toContain("change(s) would be made");
+    expect(await runNames()).toEqual(before);
+  });
+});
+
 describe("switchyard failover, approve and report", () => {
   let name = "";
 

@@ -6,6 +6,7 @@
  */
 import type { Logger } from "pino";
 import { drillProgress, type ProgressAction } from "../../core/drill/progress.js";
+import { drillReadiness, DrillReadyReason, readyEvent } from "../../core/drill/readiness.js";
 import { decideSchedule } from "../../core/drill/schedule.js";
 import { resolveDrillSpec, type ResolvedDrillSpec } from "../../core/drill/spec.js";
 import { reportJson, reportMarkdown, runReport } from "../../core/report/run-report.js";
@@ -18,6 +19,7 @@ import {
   isFinalPhase,
   scheduledTimeOf,
 } from "../../core/runs.js";
+import { findCondition } from "../../core/conditions.js";
 import { parseTime, toRfc3339 } from "../../core/time.js";
 import { apiVersion, drillNowAnnotation, drillScheduleLabel, policyLabel } from "../../crds/definitions.js";
 import type { DrillSchedule, DrillScheduleStatusHistory } from "../../crds/generated/drillschedules.js";
@@ -55,37 +57,51 @@ export async function reconcileDrillSchedule(key: string, deps: DrillDeps): Prom
   const now = deps.now();
   const log = deps.log.child({ drillSchedule: key });
   const draft = new StatusDraft(schedule.status, schedule.metadata.generation ?? 0, now);
-  const write = () => deps.store.writeScheduleStatus(schedule, draft.status);
+  const previousReady = findCondition(schedule.status?.conditions, "Ready");
+  // Every status write goes through here, so a change of Ready is announced whichever path the reconcile took.
+  const write = async () => {
+    const ready = findCondition(draft.status.conditions, "Ready");
+    const event = ready && readyEvent(previousReady, ready);
+    await deps.store.writeScheduleStatus(schedule, draft.status);
+    if (event) deps.events.event(refOf(schedule), event.type, event.reason, event.message);
+  };
 
   const resolved = resolveDrillSpec(schedule.spec);
   const plan = deps.store.plan(namespace, schedule.spec.planRef.name);
   const policy = plan && deps.store.policy(namespace, plan.spec.regionPolicyRef.name);
-  const problem = !resolved.ok
-    ? { reason: "InvalidSpec", message: resolved.message }
-    : !plan
-      ? { reason: "PlanNotFound", message: `FailoverPlan ${schedule.spec.planRef.name} does not exist` }
-      : !policy
-        ? { reason: "PolicyNotFound", message: `RegionPolicy ${plan.spec.regionPolicyRef.name} does not exist` }
-        : undefined;
-  if (problem || !resolved.ok || !plan || !policy) {
-    draft.condition("Ready", "False", problem?.reason ?? "InvalidSpec", problem?.message ?? "");
-    draft.condition(
-      "Scheduled",
-      "False",
-      problem?.reason ?? "InvalidSpec",
-      "No drill is scheduled until this is fixed",
-    );
+  const readiness = (drillInProgress?: string) =>
+    drillReadiness({
+      schedule,
+      ...(resolved.ok ? {} : { specProblem: resolved.message }),
+      ...(plan ? { plan } : {}),
+      ...(policy ? { policy } : {}),
+      namespace,
+      ...(drillInProgress !== undefined ? { drillInProgress } : {}),
+    });
+  const notReady = (reason: string) => {
+    draft.condition("Scheduled", "False", reason, "No drill is scheduled until this is fixed");
     draft.times(undefined, undefined);
+  };
+  if (!resolved.ok || !plan || !policy) {
+    const { status, reason, message } = readiness();
+    draft.condition("Ready", status, reason, message);
+    notReady(reason);
     await write();
     return {};
   }
   const ctx: Context = { schedule, spec: resolved.value, policy, plan, namespace, draft, deps, log, now };
   const { from, to } = drillRegions(schedule, policy);
-  draft.condition("Ready", "True", "Scheduling", `Drills of FailoverPlan ${plan.metadata.name} from ${from} to ${to}`);
 
   // A drill run in this cluster was started here, so it is driven here to its end, even when the active region has
-  // moved meanwhile (the drill itself moved it).
+  // moved meanwhile (the drill itself moved it) or the schedule has since become unable to start another.
   const progress = await driveActiveDrill(ctx);
+  const ready = readiness(progress.inProgress);
+  draft.condition("Ready", ready.status, ready.reason, ready.message);
+  if (ready.status === "False") {
+    notReady(ready.reason);
+    await write();
+    return progress.requeueMs === undefined ? {} : { requeueAfterMs: progress.requeueMs };
+  }
   const inProgress = progress.inProgress;
   let requeue = Math.min(maxRequeueMs, progress.requeueMs ?? maxRequeueMs);
 
@@ -157,7 +173,7 @@ export async function reconcileDrillSchedule(key: string, deps: DrillDeps): Prom
     draft.condition(
       "Ready",
       "False",
-      "InvalidDrillNow",
+      DrillReadyReason.InvalidDrillNow,
       `${drillNowAnnotation} "${decision.badDrillNow}" is not an RFC 3339 time`,
     );
   }

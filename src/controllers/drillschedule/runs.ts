@@ -3,18 +3,15 @@
  * (src/core/drill/progress.ts). The runs themselves are written and named in src/core/runs.ts.
  */
 import type { DrillRunView } from "../../core/drill/progress.js";
-import { activeRegionOf } from "../../core/runs.js";
+import { drillMove } from "../../core/drill/readiness.js";
 import { parseTime } from "../../core/time.js";
 import type { DrillSchedule } from "../../crds/generated/drillschedules.js";
 import type { FailoverRun } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../../crds/generated/regionpolicies.js";
 
 /** Who a drill moves from and to: the spec's regions, else the active region and the first other region. */
-export function drillRegions(schedule: DrillSchedule, policy: RegionPolicy): { from: string; to: string } {
-  const from = schedule.spec.from ?? activeRegionOf(policy) ?? "";
-  const to = schedule.spec.to ?? policy.spec.regions.find((r) => r.name !== from)?.name ?? "";
-  return { from, to };
-}
+export const drillRegions = (schedule: DrillSchedule, policy: RegionPolicy): { from: string; to: string } =>
+  drillMove(schedule, policy);
 
 export function runView(run: FailoverRun, now: number): DrillRunView {
   const view: DrillRunView = {

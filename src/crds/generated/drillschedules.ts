@@ -171,7 +171,7 @@ export interface DrillScheduleStatus {
    */
   skipped?: DrillScheduleStatusSkipped[];
   /**
-   * Standard conditions (for example Ready, false when the schedule or time zone is invalid).
+   * Standard conditions. Ready is True when the schedule can run its drills: its FailoverPlan and the plan's RegionPolicy exist, spec.from and spec.to are regions of that policy and make a move, the plan is valid for that move, and the cron expression, time zones and windows parse. False with a reason (InvalidSpec, PlanNotFound, PolicyNotFound, UnknownRegion, NoMove, PlanInvalid, InvalidDrillNow) and a message naming the field otherwise. Scheduled says whether a drill is due.
    *
    * @maxItems 16
    */
