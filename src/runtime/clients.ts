@@ -213,21 +213,39 @@ function awsClients(config: Config, metrics: Metrics | undefined) {
 
 const pause = (ms: number) => sleep(systemTimers, ms);
 
-/** In this cluster a step acts as its plan's ServiceAccount; in a peer's, as the identity its kubeconfig Secret holds. */
+/**
+ * A region's cluster as a plan step sees it: in this cluster as its plan's ServiceAccount (impersonated), in a peer's
+ * as the identity its kubeconfig Secret holds. The levers act through it and plan readiness reads through it.
+ */
+function stepClusters(localRegion: string, tenants: TenantClients, peers: PeerClusters) {
+  const here = (region: string) => region === localRegion;
+  const peer = (region: string, namespace: string) => peers.kubeConfigFor(region, namespace);
+  return {
+    core: async (region: string, namespace: string, serviceAccount?: string) =>
+      here(region) ? tenants.core(namespace, serviceAccount) : peers.coreApi(region, namespace),
+    apps: async (region: string, namespace: string, serviceAccount?: string) =>
+      here(region) ? tenants.apps(namespace, serviceAccount) : peers.apps(region, namespace),
+    batch: async (region: string, namespace: string, serviceAccount?: string) =>
+      here(region)
+        ? tenants.batch(namespace, serviceAccount)
+        : (await peer(region, namespace)).makeApiClient(BatchV1Api),
+    authorization: async (region: string, namespace: string, serviceAccount?: string) =>
+      here(region)
+        ? tenants.authorization(namespace, serviceAccount)
+        : (await peer(region, namespace)).makeApiClient(AuthorizationV1Api),
+  };
+}
+
 function planLevers(localRegion: string, tenants: TenantClients, peers: PeerClusters, aws: AwsClients): Levers {
+  const clusters = stepClusters(localRegion, tenants, peers);
   return levers({
     route53: aws.route53,
     route53Options: aws.route53Options,
     rds: aws.rds.get,
     cloudwatch: aws.cloudwatch.get,
-    configMaps: async (region, namespace, serviceAccount) =>
-      region === localRegion ? tenants.core(namespace, serviceAccount) : peers.coreApi(region, namespace),
-    scales: async (region, namespace, serviceAccount) =>
-      region === localRegion ? tenants.apps(namespace, serviceAccount) : peers.apps(region, namespace),
-    jobs: async (region, namespace, serviceAccount) =>
-      region === localRegion
-        ? tenants.batch(namespace, serviceAccount)
-        : (await peers.kubeConfigFor(region, namespace)).makeApiClient(BatchV1Api),
+    configMaps: clusters.core,
+    scales: clusters.apps,
+    jobs: clusters.batch,
     secrets: (namespace, serviceAccount) => tenants.core(namespace, serviceAccount),
     fetch: (input, init) => fetch(input, init),
     sleep: pause,
@@ -235,7 +253,7 @@ function planLevers(localRegion: string, tenants: TenantClients, peers: PeerClus
   });
 }
 
-/** Plan readiness reads what the levers would touch, as the identities they would act as (see planLevers). */
+/** Plan readiness reads what the levers would touch, as the identities they would act as (see stepClusters). */
 function readinessChecks(
   config: Config,
   tenants: TenantClients,
@@ -244,22 +262,12 @@ function readinessChecks(
   metrics: Metrics | undefined,
 ): PlanChecks {
   const local = config.region;
-  const peer = async (region: string, namespace: string) => peers.kubeConfigFor(region, namespace);
   return planChecks({
     route53: aws.route53,
     route53Quota: aws.route53Options,
     rds: aws.rds.get,
     cloudwatch: aws.cloudwatch.get,
-    core: async (region, namespace, sa) =>
-      region === local ? tenants.core(namespace, sa) : peers.coreApi(region, namespace),
-    apps: async (region, namespace, sa) =>
-      region === local ? tenants.apps(namespace, sa) : peers.apps(region, namespace),
-    batch: async (region, namespace, sa) =>
-      region === local ? tenants.batch(namespace, sa) : (await peer(region, namespace)).makeApiClient(BatchV1Api),
-    authorization: async (region, namespace, sa) =>
-      region === local
-        ? tenants.authorization(namespace, sa)
-        : (await peer(region, namespace)).makeApiClient(AuthorizationV1Api),
+    ...stepClusters(local, tenants, peers),
     localRegion: local,
     // Half an interval: every plan evaluated in one round shares one read of a zone or a global cluster.
     sharedForMs: (config.planEvaluationIntervalSeconds * 1000) / 2,

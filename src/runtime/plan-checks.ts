@@ -19,7 +19,7 @@ import type { CheckContext, PlanChecks } from "../controllers/failoverplan/ports
 import { kubeErrorMessage, kubeStatusOf } from "../core/kube-errors.js";
 import { parseFencingValue } from "../core/plan/fencing.js";
 import { ReadinessReason } from "../core/plan/reasons.js";
-import { shortMessage } from "../core/plan/readiness.js";
+import { podQuotaShortfall, shortMessage } from "../core/plan/readiness.js";
 import type { BoundStep } from "../core/plan/steps.js";
 import type { Problem } from "../core/plan/validate.js";
 
@@ -139,6 +139,37 @@ export function planChecks(deps: PlanCheckDeps): PlanChecks {
       ];
     } catch (error) {
       return [unreachable(step, field, region, error)];
+    }
+  }
+
+  /** The target's capacity: whether the replicas fit the namespace's pod quota there (a warning when it cannot tell). */
+  async function capacity(
+    step: Extract<BoundStep, { kind: "scale" }>,
+    region: string,
+    ctx: CheckContext,
+    current: number,
+  ) {
+    try {
+      const core = await deps.core(region, ctx.namespace, ctx.serviceAccountName);
+      const quotas = (await core.listNamespacedResourceQuota({ namespace: ctx.namespace })).items.map((q) => ({
+        name: q.metadata?.name ?? "",
+        ...((q.status?.hard ?? q.spec?.hard) ? { hard: q.status?.hard ?? q.spec?.hard } : {}),
+        ...(q.status?.used ? { used: q.status.used } : {}),
+      }));
+      const shortfall = podQuotaShortfall(quotas, current, step.scale.replicas);
+      return shortfall
+        ? [problem(step, "scale.replicas", ReadinessReason.InsufficientCapacity, `In ${region}: ${shortfall}`)]
+        : [];
+    } catch (error) {
+      return [
+        problem(
+          step,
+          "scale.replicas",
+          ReadinessReason.CheckFailed,
+          `The capacity in ${region} was not checked: ${kubeErrorMessage(error)}`,
+          "Warning",
+        ),
+      ];
     }
   }
 
@@ -318,17 +349,23 @@ export function planChecks(deps: PlanCheckDeps): PlanChecks {
       } catch (error) {
         return [unreachable(step, "scale.region", region, error)];
       }
-      const read = await kube(step, "scale.deploymentRef", what, ReadinessReason.DeploymentNotFound, () =>
-        api.readNamespacedDeployment({ name: deploymentRef.name, namespace: ctx.namespace }),
-      );
-      if (read.length > 0) return read;
-      return may(step, "scale.deploymentRef", region, ctx, {
-        verb: "patch",
-        group: "apps",
-        resource: "deployments",
-        subresource: "scale",
-        name: deploymentRef.name,
+      let current = 0;
+      const read = await kube(step, "scale.deploymentRef", what, ReadinessReason.DeploymentNotFound, async () => {
+        current =
+          (await api.readNamespacedDeployment({ name: deploymentRef.name, namespace: ctx.namespace })).spec?.replicas ??
+          1;
       });
+      if (read.length > 0) return read;
+      return [
+        ...(await capacity(step, region, ctx, current)),
+        ...(await may(step, "scale.deploymentRef", region, ctx, {
+          verb: "patch",
+          group: "apps",
+          resource: "deployments",
+          subresource: "scale",
+          name: deploymentRef.name,
+        })),
+      ];
     },
 
     async job(step, ctx) {

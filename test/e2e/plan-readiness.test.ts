@@ -222,6 +222,38 @@ describe("continuous plan readiness", () => {
     expect(ready(await evaluated())).toMatchObject({ status: "True" });
   });
 
+  it("a scale step beyond the namespace's pod quota in its region: InsufficientCapacity, the quota named", async () => {
+    await west.apply(
+      {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "api", namespace },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: "api" } },
+          template: {
+            metadata: { labels: { app: "api" } },
+            spec: { containers: [{ name: "api", image: "registry.invalid/api:1" }] },
+          },
+        },
+      },
+      { apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "pods", namespace }, spec: { hard: { pods: "2" } } },
+    );
+    try {
+      await applyPlan(
+        append({ name: "scale-up", scale: { region: "eu-west-1", deploymentRef: { name: "api" }, replicas: 5 } }),
+      );
+      const p = await evaluated();
+      const problem = p.status?.moves?.[0]?.problems?.find((x) => x.reason === "InsufficientCapacity");
+      expect(problem).toMatchObject({ step: "scale-up", field: "scale.replicas", severity: "Error" });
+      expect(problem?.message).toContain("ResourceQuota pods allows");
+    } finally {
+      await west.core.deleteNamespacedResourceQuota({ name: "pods", namespace });
+      await applyPlan((steps) => steps);
+    }
+    expect(ready(await evaluated())).toMatchObject({ status: "True" });
+  });
+
   it("a hosted-zone typo in the policy's fencing is a condition, not a fake epoch 0", async () => {
     const good = checkoutPolicy(seeded, "us-east-1");
     await west.apply({

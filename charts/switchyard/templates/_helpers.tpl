@@ -83,6 +83,10 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - apiGroups: [""]
   resources: [secrets]
   verbs: [get]
+# plan readiness: whether a scale step's replicas fit the namespace's pod quota
+- apiGroups: [""]
+  resources: [resourcequotas]
+  verbs: [list]
 {{- end -}}
 
 {{/*

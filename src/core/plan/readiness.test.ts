@@ -8,6 +8,7 @@ import {
   moveStatus,
   movesOf,
   planReadyCondition,
+  podQuotaShortfall,
   shortMessage,
   validatePlan,
 } from "./readiness.js";
@@ -190,5 +191,26 @@ describe("automaticMoveProblem: the policy's verdict on its plan", () => {
     expect(automaticMoveProblem(status(true), move)).toBeUndefined();
     expect(automaticMoveProblem(status(false), { from: "b", to: "a" })).toBeUndefined();
     expect(automaticMoveProblem(status(false, 1), move)).toBeUndefined();
+  });
+});
+
+describe("podQuotaShortfall: the target's capacity for a scale step", () => {
+  const quota = (hard: string, used: string, key = "pods") => ({
+    name: "q",
+    hard: { [key]: hard },
+    used: { [key]: used },
+  });
+
+  it("fits within the quota, or when scaling down, or with no pod quota at all", () => {
+    expect(podQuotaShortfall([quota("10", "4")], 2, 8)).toBeUndefined();
+    expect(podQuotaShortfall([quota("3", "3")], 5, 2)).toBeUndefined();
+    expect(podQuotaShortfall([{ name: "cpu-only", hard: { "requests.cpu": "4" } }], 0, 100)).toBeUndefined();
+  });
+
+  it("names the quota a scale-up would exceed, for either key", () => {
+    expect(podQuotaShortfall([quota("10", "8")], 2, 6)).toBe(
+      "4 more pod(s) needed; ResourceQuota q allows 2 more (pods: 8 of 10 used).",
+    );
+    expect(podQuotaShortfall([quota("5", "5", "count/pods")], 0, 1)).toMatch(/allows 0 more/);
   });
 });

@@ -195,3 +195,29 @@ export function automaticMoveProblem(
     }`,
   };
 }
+
+export interface PodQuota {
+  name: string;
+  hard?: Record<string, string>;
+  used?: Record<string, string>;
+}
+
+/**
+ * Whether scaling a Deployment from `current` to `wanted` replicas fits the namespace's ResourceQuotas on pods
+ * (`pods`, `count/pods`): the message of the first quota it would exceed, or undefined. Scaling down always fits.
+ */
+export function podQuotaShortfall(quotas: readonly PodQuota[], current: number, wanted: number): string | undefined {
+  const more = wanted - current;
+  if (more <= 0) return undefined;
+  for (const quota of quotas) {
+    for (const key of ["pods", "count/pods"]) {
+      const hard = Number(quota.hard?.[key]);
+      if (!Number.isFinite(hard)) continue;
+      const used = Number(quota.used?.[key] ?? 0) || 0;
+      if (used + more > hard) {
+        return `${more} more pod(s) needed; ResourceQuota ${quota.name} allows ${Math.max(0, hard - used)} more (${key}: ${used} of ${hard} used).`;
+      }
+    }
+  }
+  return undefined;
+}

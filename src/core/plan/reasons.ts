@@ -63,6 +63,8 @@ export const ReadinessReason = {
   FlagKeyMissing: "FlagKeyMissing",
   /** A scale step's Deployment does not exist in its region's cluster. */
   DeploymentNotFound: "DeploymentNotFound",
+  /** A scale step's replicas do not fit the namespace's ResourceQuota on pods in its region's cluster. */
+  InsufficientCapacity: "InsufficientCapacity",
   /** A job step's template is refused by its region's API server (server-side dry run). */
   JobTemplateRejected: "JobTemplateRejected",
   /** A webhook step's Secret does not exist or lacks its address or token. */
