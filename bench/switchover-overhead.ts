@@ -140,7 +140,11 @@ try {
     }
     const finishedAt = Date.parse(run.status.finishedAt ?? "");
     const served = (await control.calls()).slice(callsBefore).filter((c) => c.time * 1000 <= finishedAt + 5);
-    const batches = served.filter((c) => c.action === "ChangeResourceRecordSets").length;
+    // The bookkeeping batch is sent before the end is written, but finishedAt is the time the end was decided: count
+    // the batches of everything served until now (the next run is not created yet).
+    const batches = (await control.calls())
+      .slice(callsBefore)
+      .filter((c) => c.action === "ChangeResourceRecordSets").length;
     const promotions = served.filter((c) => /^(Switchover|Failover)GlobalCluster$/.test(c.action));
     // Only the swap is waited for INSYNC; the run's end does not wait for its bookkeeping batch.
     const emulator = (Math.min(batches, 1) * propagationSeconds + promotions.length * transitionSeconds) * 1000;

@@ -488,7 +488,11 @@ describe("one system, not N controllers", () => {
       "eu-west-1's automatic run to wait for approval",
       async () => {
         const run = (await story.runs("eu-west-1"))[0];
-        return run?.status?.phase === "WaitingApproval" ? run : undefined;
+        // The phase may be written a status write before the journal entry that says which step waits.
+        const journaled = run?.status?.journal?.some(
+          (e) => e.name === "approve-unfreeze" && e.state === "WaitingApproval",
+        );
+        return run?.status?.phase === "WaitingApproval" && journaled ? run : undefined;
       },
       90_000,
     );
