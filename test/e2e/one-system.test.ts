@@ -580,8 +580,15 @@ describe("one system, not N controllers", () => {
     const message = (run: FailoverRun) => run.status?.conditions?.find((c) => c.type === "Complete")?.message;
     expect(message(typo)).toMatch(/eu-west1 is not a region of the RegionPolicy/);
     expect(message(stray)).toMatch(/Create it in eu-west-1's cluster/);
-    expect(await clusters["eu-west-1"].eventReasons(story.namespace, "typo")).toContain("NotExecutable");
-    expect(await clusters["us-east-1"].eventReasons(story.namespace, "wrong-cluster")).toContain("NotExecutable");
+    // Events are recorded a moment after the status that ends the run.
+    for (const [region, run] of [
+      ["eu-west-1", "typo"],
+      ["us-east-1", "wrong-cluster"],
+    ] as const) {
+      await eventually(`the NotExecutable Event of ${run}`, async () =>
+        (await clusters[region].eventReasons(story.namespace, run)).includes("NotExecutable") ? true : undefined,
+      );
+    }
 
     // When: us-east-1 fails, as both controllers see it.
     app["us-east-1"].status = 503;

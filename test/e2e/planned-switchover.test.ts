@@ -74,6 +74,11 @@ afterAll(async () => {
 
 describe("planned switchover us-east-1 → eu-west-1", () => {
   it("runs every step in order, waits for a person, and ends Succeeded with evidence", async () => {
+    // Given the system settled: us-east-1's controller has applied its active role state for epoch 1 (once per epoch;
+    // applied after the run's freeze step, it would undo it — see docs/decisions.md on role state).
+    await eventually("us-east-1's active role state at epoch 1", async () =>
+      (await east.policy(namespace, "checkout")).status?.activeRoleStateEpoch === 1 ? true : undefined,
+    );
     await west.apply(manualRun(namespace, "switchover-1", { from: "us-east-1", to: "eu-west-1", reason: "e2e" }));
 
     const waiting = await eventually(
