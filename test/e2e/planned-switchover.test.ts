@@ -143,22 +143,29 @@ describe("planned switchover us-east-1 → eu-west-1", () => {
   it("the old region's controller fences itself from the record, and keeps its cluster fenced", async () => {
     const fenced = await eventually("us-east-1's controller to see the new epoch", async () => {
       const policy = await east.policy(namespace, "checkout");
-      return policy.status?.epoch === 2 ? policy : undefined;
+      const condition = policy.status?.conditions?.find((c) => c.type === "Fenced");
+      return policy.status?.epoch === 2 && condition?.status === "True" ? policy : undefined;
     });
     expect(fenced.status?.activeRegion).toBe("eu-west-1");
     expect(fenced.status?.conditions?.find((c) => c.type === "Fenced")).toMatchObject({
       status: "True",
       reason: "AnotherRegionActive",
     });
-    const west_ = await west.policy(namespace, "checkout");
-    expect(west_.status?.conditions?.find((c) => c.type === "Fenced")).toMatchObject({ status: "False" });
+    // eu-west-1's controller says so at its next reconcile after the swap.
+    await eventually("eu-west-1's controller to see itself active", async () => {
+      const policy = await west.policy(namespace, "checkout");
+      return policy.status?.conditions?.find((c) => c.type === "Fenced")?.status === "False" ? true : undefined;
+    });
     // Someone makes the fenced region writable again: its own controller puts the fenced role state back.
     await east.core.patchNamespacedConfigMap(
       { name: "app-flags", namespace, body: { data: { read_only: "false" } } },
       setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
     );
     await eventually("us-east-1 read-only again", async () => ((await flag(east)) === "true" ? true : undefined));
-    expect(await east.eventReasons(namespace, "checkout")).toContain("SelfFenced");
+    // Events are recorded a moment after the change they tell of.
+    await eventually("the SelfFenced Event", async () =>
+      (await east.eventReasons(namespace, "checkout")).includes("SelfFenced") ? true : undefined,
+    );
   });
 
   it("a dry run back to us-east-1, executed by us-east-1's controller, records each step's intent and changes nothing", async () => {
