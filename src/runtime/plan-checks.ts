@@ -13,11 +13,11 @@ import { buildJob } from "../actuators/job/run-job.js";
 import { observeReplica, replicaTargetOf } from "../actuators/rds/read-replica.js";
 import type { QuotaOptions, Route53Api } from "../actuators/route53/change-batch.js";
 import { fqdn, listRecordSets, weightedByName } from "../actuators/route53/weights.js";
+import { fenceIn } from "../actuators/route53/fencing-record.js";
 import { readTarget } from "../actuators/webhook/post-webhook.js";
 import { awsRegionOf, fencingOf } from "../controllers/failoverrun/levers/lever.js";
 import type { CheckContext, PlanChecks } from "../controllers/failoverplan/ports.js";
 import { kubeErrorMessage, kubeStatusOf } from "../core/kube-errors.js";
-import { parseFencingValue } from "../core/plan/fencing.js";
 import { ReadinessReason } from "../core/plan/reasons.js";
 import { podQuotaShortfall, shortMessage } from "../core/plan/readiness.js";
 import type { BoundStep } from "../core/plan/steps.js";
@@ -447,11 +447,13 @@ export function planChecks(deps: PlanCheckDeps): PlanChecks {
       } catch (error) {
         return fail(`The fencing record's hosted zone ${where.hostedZoneId} cannot be listed: ${errorText(error)}`);
       }
-      const found = records.find((r) => r.Type === "TXT" && fqdn(r.Name ?? "") === fqdn(where.recordName));
       // No record yet is the state before the first move, which writes it.
-      if (!found) return [];
-      const parsed = parseFencingValue((found.ResourceRecords ?? []).map((r) => r.Value ?? "").join(" "));
-      return parsed.ok ? [] : fail(`The TXT record ${where.recordName} is not a fencing record: ${parsed.error}`);
+      try {
+        fenceIn(records, where);
+        return [];
+      } catch (error) {
+        return fail(errorText(error));
+      }
     },
   };
 }

@@ -4,7 +4,7 @@
  * Route53 applies the batch whole or not at all, so of two controllers that race, exactly one wins; the loser gets
  * InvalidChangeBatch, changes nothing, and must re-read the world.
  */
-import { ListResourceRecordSetsCommand, type Change } from "@aws-sdk/client-route-53";
+import { ListResourceRecordSetsCommand, type Change, type ResourceRecordSet } from "@aws-sdk/client-route-53";
 import { recordRunFinished } from "../../core/dampening/transition-log.js";
 import {
   fenceChange,
@@ -43,8 +43,19 @@ export async function readFence(
       }),
     ),
   );
-  const found = page.ResourceRecordSets?.[0];
-  if (!found || found.Type !== "TXT" || fqdn(found.Name ?? "") !== fqdn(where.recordName)) return undefined;
+  return fenceIn(page.ResourceRecordSets ?? [], where);
+}
+
+/**
+ * The fencing record among record sets already listed (one listing can serve many readers), undefined when it is not
+ * there; throws on a TXT value that is not a fencing record.
+ */
+export function fenceIn(
+  records: readonly ResourceRecordSet[],
+  where: Pick<FencingLocation, "recordName" | "ttlSeconds">,
+): ObservedFence | undefined {
+  const found = records.find((r) => r.Type === "TXT" && fqdn(r.Name ?? "") === fqdn(where.recordName));
+  if (!found) return undefined;
   const value = (found.ResourceRecords ?? []).map((r) => r.Value ?? "").join(" ");
   const parsed = parseFencingValue(value);
   if (!parsed.ok) throw new Error(`the TXT record ${where.recordName} is not a fencing record: ${parsed.error}`);
