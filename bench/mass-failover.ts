@@ -8,7 +8,8 @@
  */
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, type Change } from "@aws-sdk/client-route-53";
 import { submitBatch, waitInsync, type BatchOptions } from "../src/actuators/route53/change-batch.js";
-import { listRecordSets, planWeights, weightedByName } from "../src/actuators/route53/weights.js";
+import { listRecordSets, weightedByName } from "../src/actuators/route53/record-sets.js";
+import { planWeights } from "../src/actuators/route53/weights.js";
 import { route53AccountDefaults, route53Budget } from "../src/runtime/route53-budget.js";
 import { route53Client } from "../test/env/aws-clients.js";
 import { EmulatorControl, startAwsEmulator } from "../test/env/aws-emulator.js";

@@ -196,7 +196,8 @@ function awsClients(config: Config, metrics: Metrics | undefined) {
   const route53Options: BatchOptions = {
     acquire: route53Budget(route53LimitsOf(config)),
     sleep: pause,
-    pollIntervalMs: 2000,
+    pollIntervalMs: 1000,
+    maxPollIntervalMs: 10_000,
   };
   return {
     route53,

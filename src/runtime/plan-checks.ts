@@ -12,7 +12,7 @@ import { replicationLagSeconds, type CloudWatchApi } from "../actuators/aurora/r
 import { buildJob } from "../actuators/job/run-job.js";
 import { observeReplica, replicaTargetOf } from "../actuators/rds/read-replica.js";
 import type { QuotaOptions, Route53Api } from "../actuators/route53/change-batch.js";
-import { fqdn, listRecordSets, weightedByName } from "../actuators/route53/weights.js";
+import { fqdn, listRecordSets, weightedByName } from "../actuators/route53/record-sets.js";
 import { fenceIn } from "../actuators/route53/fencing-record.js";
 import { readTarget } from "../actuators/webhook/post-webhook.js";
 import { awsRegionOf, fencingOf } from "../controllers/failoverrun/levers/lever.js";

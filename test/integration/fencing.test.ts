@@ -78,6 +78,45 @@ async function attempt(to: string, run: string) {
   return { current, changes: plan.changes, next: nextFencingRecord(current?.record, to, run) };
 }
 
+const unused = (what: string) => () => {
+  throw new Error(`the route53 lever must not use ${what}`);
+};
+const deps = (): LeverDeps => ({
+  route53: route53Client(asController(env.aws)),
+  route53Options: options,
+  rds: unused("rds"),
+  cloudwatch: unused("cloudwatch"),
+  configMaps: unused("configMaps"),
+  scales: unused("scales"),
+  jobs: unused("jobs"),
+  secrets: unused("secrets"),
+  fetch: unused("fetch"),
+  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  now: () => Date.now(),
+});
+const step = (): Route53Step => ({
+  kind: "route53",
+  name: "shift-traffic",
+  bestEffort: false,
+  timeoutSeconds: 60,
+  retries: { limit: 3, backoffSeconds: 1 },
+  onRollback: "Restore",
+  route53: { ...weights("eu-west-1", "us-east-1") },
+});
+const context = (name: string, fencing: FencingLocation): LeverContext => {
+  const run: FailoverRun = {
+    apiVersion: "switchyard.dev/v1alpha1",
+    kind: "FailoverRun",
+    metadata: { name, namespace: "default", uid: `uid-${name}` },
+    spec: { planRef: { name: "checkout" }, from: "us-east-1", to: "eu-west-1", trigger: "Manual" },
+    status: {},
+  };
+  const policy = regionPolicy("checkout", (p) => {
+    p.spec.fencing = { route53: { hostedZoneId: fencing.hostedZoneId, recordName: fencing.recordName } };
+  });
+  return { run, policy, namespace: "default", dryRun: false };
+};
+
 describe("fencing record", () => {
   it("reads the record written at set-up", async () => {
     expect((await readFence(route53, where, options))?.record).toEqual({ active: "us-east-1", epoch: 1 });
@@ -126,46 +165,53 @@ describe("fencing record", () => {
   });
 });
 
+describe("the traffic step, fencing record and weights in one zone", () => {
+  const routeCalls = async (since: number) =>
+    (await control.calls())
+      .slice(since)
+      .filter((c) => c.service === "route53")
+      .map((c) => c.action);
+
+  it("costs three Route53 requests: one listing for weights and record, the batch, the GetChange", async () => {
+    await control.configure({ changePropagationSeconds: 0 });
+    const lever = route53Lever(deps());
+    const ctx = context("checkout-run-11", where);
+    const before = (await control.calls()).length;
+    const prepared = await lever.prepare(step(), ctx);
+    expect(prepared.refusal).toBeUndefined();
+    expect(prepared.before).toEqual({ weights: { "us-east-1": 100, "eu-west-1": 0, "ap-southeast-2": 0 } });
+    const result = await lever.act(step(), ctx, prepared.observed);
+    expect(result).toMatchObject({ type: "Succeeded", epoch: 2 });
+    expect(await routeCalls(before)).toEqual(["ListResourceRecordSets", "ChangeResourceRecordSets", "GetChange"]);
+    expect((await readFence(route53, where, options))?.record).toMatchObject({ active: "eu-west-1", epoch: 2 });
+  });
+
+  it("acting on what prepare read loses the race when the record moved in between, and changes nothing", async () => {
+    const lever = route53Lever(deps());
+    const ctx = context("checkout-run-12", where);
+    const prepared = await lever.prepare(step(), ctx);
+    const { current, changes, next } = await attempt("ap-southeast-2", "someone-else");
+    expect((await swapFence(route53, where, current, next, changes, options)).won).toBe(true);
+    const result = await lever.act(step(), ctx, prepared.observed);
+    expect(result).toMatchObject({ type: "Refused", reason: "LostFencingRace" });
+    expect((await readFence(route53, where, options))?.record).toMatchObject({ epoch: 2, run: "someone-else" });
+  });
+
+  it("resumed without what prepare read, reads the zone anew and still makes the one move", async () => {
+    const lever = route53Lever(deps());
+    const ctx = context("checkout-run-13", where);
+    const before = (await control.calls()).length;
+    expect(await lever.act(step(), ctx)).toMatchObject({ type: "Succeeded", epoch: 2 });
+    expect((await routeCalls(before)).filter((a) => a === "ListResourceRecordSets")).toHaveLength(1);
+    // The same act again (a second resume): the record names this run, the weights already match, nothing is sent.
+    const again = (await control.calls()).length;
+    expect(await lever.act(step(), ctx)).toMatchObject({ type: "Succeeded", epoch: 2, observed: { changes: 0 } });
+    expect(await routeCalls(again)).toEqual(["ListResourceRecordSets"]);
+  });
+});
+
 describe("a fencing record in its own private hosted zone", () => {
   let privateWhere: FencingLocation;
-  const unused = (what: string) => () => {
-    throw new Error(`the route53 lever must not use ${what}`);
-  };
-  const deps = (): LeverDeps => ({
-    route53: route53Client(asController(env.aws)),
-    route53Options: options,
-    rds: unused("rds"),
-    cloudwatch: unused("cloudwatch"),
-    configMaps: unused("configMaps"),
-    scales: unused("scales"),
-    jobs: unused("jobs"),
-    secrets: unused("secrets"),
-    fetch: unused("fetch"),
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-    now: () => Date.now(),
-  });
-  const step = (): Route53Step => ({
-    kind: "route53",
-    name: "shift-traffic",
-    bestEffort: false,
-    timeoutSeconds: 60,
-    retries: { limit: 3, backoffSeconds: 1 },
-    onRollback: "Restore",
-    route53: { ...weights("eu-west-1", "us-east-1") },
-  });
-  const context = (name: string): LeverContext => {
-    const run: FailoverRun = {
-      apiVersion: "switchyard.dev/v1alpha1",
-      kind: "FailoverRun",
-      metadata: { name, namespace: "default", uid: `uid-${name}` },
-      spec: { planRef: { name: "checkout" }, from: "us-east-1", to: "eu-west-1", trigger: "Manual" },
-      status: {},
-    };
-    const policy = regionPolicy("checkout", (p) => {
-      p.spec.fencing = { route53: { hostedZoneId: privateWhere.hostedZoneId, recordName: privateWhere.recordName } };
-    });
-    return { run, policy, namespace: "default", dryRun: false };
-  };
   const trafficWeights = async () => {
     const observed = await observeWeightedRecords(route53, weights("eu-west-1", "us-east-1"), options);
     return { "us-east-1": observed.get("use1")?.Weight, "eu-west-1": observed.get("euw1")?.Weight };
@@ -196,7 +242,7 @@ describe("a fencing record in its own private hosted zone", () => {
 
   it("swaps the record alone in its zone, then moves the weights under the epoch won", async () => {
     const lever = route53Lever(deps());
-    const ctx = context("checkout-run-7");
+    const ctx = context("checkout-run-7", privateWhere);
     const prepared = await lever.prepare(step(), ctx);
     expect(prepared.refusal).toBeUndefined();
     const before = (await control.calls()).length;
@@ -229,7 +275,7 @@ describe("a fencing record in its own private hosted zone", () => {
     expect(won.won).toBe(true);
     expect(await trafficWeights()).toEqual({ "us-east-1": 100, "eu-west-1": 0 });
 
-    const result = await route53Lever(deps()).act(step(), context("checkout-run-8"));
+    const result = await route53Lever(deps()).act(step(), context("checkout-run-8", privateWhere));
     expect(result).toMatchObject({ type: "Succeeded", epoch: 2 });
     expect((await readFence(route53, privateWhere, options))?.record).toMatchObject({
       epoch: 2,
@@ -248,7 +294,7 @@ describe("a fencing record in its own private hosted zone", () => {
       [],
       options,
     );
-    const result = await route53Lever(deps()).act(step(), context("checkout-run-9"));
+    const result = await route53Lever(deps()).act(step(), context("checkout-run-9", privateWhere));
     expect(result.type).toBe("Refused");
     expect((await readFence(route53, privateWhere, options))?.record).toMatchObject({ epoch: 2, run: "someone-else" });
     expect(await trafficWeights()).toEqual({ "us-east-1": 100, "eu-west-1": 0 });
@@ -275,7 +321,10 @@ describe("a fencing record in its own private hosted zone", () => {
         return result;
       }) as Route53Api["send"],
     };
-    const result = await route53Lever({ ...deps(), route53: racing }).act(step(), context("checkout-run-10"));
+    const result = await route53Lever({ ...deps(), route53: racing }).act(
+      step(),
+      context("checkout-run-10", privateWhere),
+    );
     expect(interloped).toBe(true);
     expect(result.type).toBe("Failed");
     expect(result.type === "Failed" && result.message).toMatch(
@@ -288,12 +337,12 @@ describe("a fencing record in its own private hosted zone", () => {
     const lever = route53Lever(deps());
     const other = { ...step(), route53: { ...weights("ap-southeast-2", "us-east-1") } };
     const south = (): LeverContext => {
-      const ctx = context("run-south");
+      const ctx = context("run-south", privateWhere);
       ctx.run.spec.to = "ap-southeast-2";
       ctx.policy.spec.regions.push({ name: "ap-southeast-2", role: "secondary" });
       return ctx;
     };
-    const west = context("run-west");
+    const west = context("run-west", privateWhere);
     west.policy.spec.regions.push({ name: "ap-southeast-2", role: "secondary" });
     const results = await Promise.all([lever.act(step(), west), lever.act(other, south())]);
     const winners = results.filter((r) => r.type === "Succeeded");

@@ -2,9 +2,15 @@
  * The Route53 lever against the AWS emulator with the real SDK: weights observed and moved in one batch, nothing
  * changed when they already match, throttling retried, and the request rate held under the quota.
  */
-import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, type Route53Client } from "@aws-sdk/client-route-53";
+import {
+  ChangeResourceRecordSetsCommand,
+  CreateHostedZoneCommand,
+  type ResourceRecordSet,
+  type Route53Client,
+} from "@aws-sdk/client-route-53";
 import { beforeEach, describe, expect, inject, it } from "vitest";
 import { submitBatch, waitInsync, type BatchOptions } from "../../src/actuators/route53/change-batch.js";
+import { keyOf, readRecordSets } from "../../src/actuators/route53/record-sets.js";
 import { observeWeightedRecords, planWeights, type WeightTarget } from "../../src/actuators/route53/weights.js";
 import { route53AccountDefaults, route53Budget } from "../../src/runtime/route53-budget.js";
 import { route53Client } from "../env/aws-clients.js";
@@ -129,5 +135,58 @@ describe("Route53 weights lever", () => {
         expect(j - i + 1).toBeLessThanOrEqual(3 + 5 * (times[j]! - times[i]!) + 1);
       }
     }
+  });
+});
+
+describe("reading record sets of several names", () => {
+  const listings = async (since: number) =>
+    (await control.calls()).slice(since).filter((c) => c.action === "ListResourceRecordSets").length;
+  const txt = (name: string) => ({
+    Action: "CREATE" as const,
+    ResourceRecordSet: { Name: name, Type: "TXT" as const, TTL: 60, ResourceRecords: [{ Value: `"${name}"` }] },
+  });
+  const names = (sets: ResourceRecordSet[] | undefined) =>
+    (sets ?? []).map((r) => `${r.Name}/${r.SetIdentifier ?? ""}`).sort();
+
+  it("serves neighbours from one request", async () => {
+    await route53.send(
+      new ChangeResourceRecordSetsCommand({
+        HostedZoneId: target.hostedZoneId,
+        ChangeBatch: { Changes: [txt("_fence.api.example.com")] },
+      }),
+    );
+    const before = (await control.calls()).length;
+    const keys = [
+      { name: "_fence.api.example.com", type: "TXT" },
+      { name: "api.example.com", type: "CNAME" },
+    ];
+    const read = await readRecordSets(route53, target.hostedZoneId, keys, options());
+    expect(await listings(before)).toBe(1);
+    expect(names(read.get(keyOf(keys[1]!)))).toEqual(["api.example.com./euw1", "api.example.com./use1"]);
+    expect(names(read.get(keyOf(keys[0]!)))).toEqual(["_fence.api.example.com./"]);
+  });
+
+  it("reads a key the first page does not reach on its own, and a missing key as empty", async () => {
+    // 320 names between the two keys: more than a page of 300.
+    const filler = Array.from({ length: 320 }, (_, i) => txt(`m${String(i).padStart(3, "0")}.example.com`));
+    for (let i = 0; i < filler.length; i += 100) {
+      await route53.send(
+        new ChangeResourceRecordSetsCommand({
+          HostedZoneId: target.hostedZoneId,
+          ChangeBatch: { Changes: filler.slice(i, i + 100) },
+        }),
+      );
+    }
+    const keys = [
+      { name: "api.example.com", type: "CNAME" },
+      { name: "web.example.com", type: "CNAME" },
+      { name: "nothing.example.com", type: "TXT" },
+    ];
+    const before = (await control.calls()).length;
+    const read = await readRecordSets(route53, target.hostedZoneId, keys, options());
+    expect(names(read.get(keyOf(keys[0]!)))).toEqual(["api.example.com./euw1", "api.example.com./use1"]);
+    expect(names(read.get(keyOf(keys[1]!)))).toEqual(["web.example.com./web-use1"]);
+    expect(read.get(keyOf(keys[2]!))).toEqual([]);
+    expect(await listings(before)).toBe(3);
   });
 });

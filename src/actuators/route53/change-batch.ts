@@ -34,7 +34,9 @@ export interface BatchOptions {
   random?: () => number;
   /** attempts for a throttled call before giving up */
   maxAttempts?: number;
+  /** the first wait between GetChange polls; each next one is twice as long, up to maxPollIntervalMs */
   pollIntervalMs?: number;
+  maxPollIntervalMs?: number;
   timeoutMs?: number;
   now?: () => number;
 }
@@ -79,16 +81,22 @@ export async function submitBatch(
   return id;
 }
 
-/** Waits until Route53 reports the change INSYNC (propagated to its DNS servers). */
+/**
+ * Waits until Route53 reports the change INSYNC (propagated to its DNS servers): asked at once (a change can be INSYNC
+ * within a second), then at growing intervals, since propagation usually takes seconds to a minute and every poll is a
+ * request of the account's budget.
+ */
 export async function waitInsync(api: Route53Api, changeId: string, options: BatchOptions): Promise<void> {
   const now = options.now ?? Date.now;
   const deadline = now() + (options.timeoutMs ?? 300_000);
+  let interval = options.pollIntervalMs ?? 1000;
   for (;;) {
     const result = await withQuota(options, { action: "GetChange" }, () =>
       api.send(new GetChangeCommand({ Id: changeId })),
     );
     if (result.ChangeInfo?.Status === "INSYNC") return;
     if (now() > deadline) throw new Error(`Route53 change ${changeId} was not INSYNC in time`);
-    await options.sleep(options.pollIntervalMs ?? 1000);
+    await options.sleep(interval);
+    interval = Math.min(interval * 2, options.maxPollIntervalMs ?? 10_000);
   }
 }

@@ -14,7 +14,7 @@ import {
   type TxtRecordSet,
 } from "../../core/plan/fencing.js";
 import { submitBatch, waitInsync, withQuota, type BatchOptions, type Route53Api } from "./change-batch.js";
-import { fqdn } from "./weights.js";
+import { fqdn } from "./record-sets.js";
 
 export interface FencingLocation {
   hostedZoneId: string;

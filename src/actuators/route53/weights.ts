@@ -1,10 +1,11 @@
 /**
  * Route53 weighted records: observe the weights a plan step cares about, and compute the changes that bring them to the
  * step's target — idempotence by observation: a record already at its target weight yields no change at all.
- * Pure apart from `observeWeights`, which only reads.
+ * Pure apart from `observeWeightedRecords`, which only reads.
  */
-import { withQuota, type QuotaOptions, type Route53Api } from "./change-batch.js";
-import { ListResourceRecordSetsCommand, type Change, type ResourceRecordSet } from "@aws-sdk/client-route-53";
+import type { Change, ResourceRecordSet } from "@aws-sdk/client-route-53";
+import type { QuotaOptions, Route53Api } from "./change-batch.js";
+import { readRecordSets, keyOf } from "./record-sets.js";
 
 export interface WeightTarget {
   hostedZoneId: string;
@@ -16,55 +17,11 @@ export interface WeightTarget {
   weights: Record<string, number>;
 }
 
-/** Route53 answers names fully qualified, with a trailing dot. */
-export const fqdn = (name: string) => (name.endsWith(".") ? name : `${name}.`);
-
-/**
- * Record sets of a zone in Route53's order (name, then type), read page by page from `start` for as long as `more`
- * says the records still matter. One listing serves every record name of a zone, which is what keeps a failover of
- * many names within the account's request quota.
- */
-export async function listRecordSets(
-  api: Route53Api,
-  hostedZoneId: string,
-  quota: QuotaOptions,
-  start: { name?: string; type?: string } = {},
-  more: (record: ResourceRecordSet) => boolean = () => true,
-): Promise<ResourceRecordSet[]> {
-  const records: ResourceRecordSet[] = [];
-  let next: { name?: string; type?: string; identifier?: string } = start;
-  for (;;) {
-    const from = next;
-    const page = await withQuota(quota, { action: "ListResourceRecordSets" }, () =>
-      api.send(
-        new ListResourceRecordSetsCommand({
-          HostedZoneId: hostedZoneId,
-          StartRecordName: from.name,
-          StartRecordType: from.type as ResourceRecordSet["Type"],
-          StartRecordIdentifier: from.identifier,
-        }),
-      ),
-    );
-    for (const record of page.ResourceRecordSets ?? []) {
-      if (!more(record)) return records;
-      records.push(record);
-    }
-    if (!page.IsTruncated) return records;
-    next = { name: page.NextRecordName, type: page.NextRecordType, identifier: page.NextRecordIdentifier };
-  }
-}
-
-/** Weighted records keyed by name (fully qualified), then SetIdentifier. */
-export function weightedByName(records: ResourceRecordSet[]): Map<string, Map<string, ResourceRecordSet>> {
-  const byName = new Map<string, Map<string, ResourceRecordSet>>();
-  for (const record of records) {
-    if (record.SetIdentifier === undefined) continue;
-    const key = `${fqdn(record.Name ?? "")}/${record.Type}`;
-    const sets = byName.get(key) ?? new Map<string, ResourceRecordSet>();
-    sets.set(record.SetIdentifier, record);
-    byName.set(key, sets);
-  }
-  return byName;
+/** A name's weighted records, by SetIdentifier, from its record sets as listed. */
+export function bySetIdentifier(records: readonly ResourceRecordSet[]): Map<string, ResourceRecordSet> {
+  const sets = new Map<string, ResourceRecordSet>();
+  for (const record of records) if (record.SetIdentifier !== undefined) sets.set(record.SetIdentifier, record);
+  return sets;
 }
 
 /** The weighted records of one name and type, by SetIdentifier. */
@@ -73,15 +30,9 @@ export async function observeWeightedRecords(
   target: Pick<WeightTarget, "hostedZoneId" | "recordName" | "type">,
   quota: QuotaOptions,
 ): Promise<Map<string, ResourceRecordSet>> {
-  const name = fqdn(target.recordName);
-  const records = await listRecordSets(
-    api,
-    target.hostedZoneId,
-    quota,
-    { name, type: target.type },
-    (r) => fqdn(r.Name ?? "") === name && r.Type === target.type,
-  );
-  return weightedByName(records).get(`${name}/${target.type}`) ?? new Map();
+  const key = { name: target.recordName, type: target.type };
+  const read = await readRecordSets(api, target.hostedZoneId, [key], quota);
+  return bySetIdentifier(read.get(keyOf(key)) ?? []);
 }
 
 export interface WeightPlan {

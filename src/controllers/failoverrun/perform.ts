@@ -99,6 +99,7 @@ export async function perform(action: Action, ctx: LeverContext, deps: RunDeps):
           steps: [{ step: action.step, outcome: { type: "Refused", ...prepared.refusal, intent: prepared.intent } }],
         };
       }
+      const observed = prepared.observed;
       const started: StepOutcome = {
         type: "Started",
         intent: prepared.intent,
@@ -123,7 +124,7 @@ export async function perform(action: Action, ctx: LeverContext, deps: RunDeps):
       return {
         kind: "journal",
         steps: [{ step: action.step, outcome: started }],
-        afterFirst: (stored) => safely(() => lever.act(action.step, { ...ctx, run: stored })),
+        afterFirst: (stored) => safely(() => lever.act(action.step, { ...ctx, run: stored }, observed)),
       };
     }
   }

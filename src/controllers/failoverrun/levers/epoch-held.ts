@@ -8,10 +8,10 @@ import { applyOverride, epochStillHeld } from "../../../core/plan/guards.js";
 import type { BoundStep } from "../../../core/plan/steps.js";
 import { fencingOf, type Lever, type LeverDeps } from "./lever.js";
 
-export function whileEpochHeld<S extends BoundStep>(lever: Lever<S>, deps: LeverDeps): Lever<S> {
+export function whileEpochHeld<S extends BoundStep, O>(lever: Lever<S, O>, deps: LeverDeps): Lever<S, O> {
   return {
     ...lever,
-    async act(step, ctx) {
+    async act(step, ctx, observed) {
       const epoch = ctx.run.status?.epoch;
       const where = fencingOf(ctx.policy);
       if (epoch !== undefined && where !== undefined && !ctx.dryRun) {
@@ -25,7 +25,7 @@ export function whileEpochHeld<S extends BoundStep>(lever: Lever<S>, deps: Lever
         const standing = refusal === undefined ? undefined : applyOverride([refusal], ctx.run.spec).kept[0];
         if (standing) return { type: "Refused", reason: standing.reason, message: standing.message };
       }
-      return lever.act(step, ctx);
+      return lever.act(step, ctx, observed);
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The contract of a lever: one plan step kind against the world. `prepare` observes and says what the step is going to
- * do (journaled as the step's intent, with the state found as `before`, BEFORE anything changes); `act` re-observes and
- * changes only what still differs. A crash between the two, or during `act`, is resumed by calling `act` again: every
+ * do (journaled as the step's intent, with the state found as `before`, BEFORE anything changes); `act` changes only
+ * what still differs, from what prepare observed or, resumed, from what it observes again. A crash between the two, or during `act`, is resumed by calling `act` again: every
  * lever is idempotent by observation, and the non-idempotent calls (a database promotion) are recognised as already
  * under way. `restore` puts back the recorded `before` for a rollback, again by observation.
  */
@@ -57,16 +57,21 @@ export type LeverResult =
   | { type: "Failed"; message: string; observed?: Json }
   | { type: "Refused"; reason: string; message: string; intent?: Json };
 
-export interface Prepared {
+export interface Prepared<O = never> {
   intent: Json;
   before?: Json;
   /** a guard refused before anything was done */
   refusal?: { reason: string; message: string };
+  /**
+   * What prepare read of the world, handed to the act of the same attempt so that it need not read it again (each
+   * read is a request of a rate-limited API); an act resumed after a restart has none and reads anew.
+   */
+  observed?: O;
 }
 
-export interface Lever<S extends BoundStep = BoundStep> {
-  prepare(step: S, ctx: LeverContext): Promise<Prepared>;
-  act(step: S, ctx: LeverContext): Promise<LeverResult>;
+export interface Lever<S extends BoundStep = BoundStep, O = unknown> {
+  prepare(step: S, ctx: LeverContext): Promise<Prepared<O>>;
+  act(step: S, ctx: LeverContext, observed?: O): Promise<LeverResult>;
   /** Put back the state recorded in `before` (rollback); absent for kinds that cannot be undone. */
   restore?(step: S, before: Json, ctx: LeverContext): Promise<LeverResult>;
 }

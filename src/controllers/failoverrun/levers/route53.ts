@@ -2,16 +2,26 @@
  * Route53 weights, and with a fencing record the epoch compare-and-swap (invariant 1): in the same change batch when
  * the record and the weights share a hosted zone, else the swap first in the record's zone and the weights after it,
  * under the epoch won (docs/decisions.md, "A fencing record in its own hosted zone").
+ * On the happy path the step costs three Route53 requests: one listing that holds both the weights and the fencing
+ * record (read in prepare and handed to act), the batch, and the GetChange that finds it INSYNC.
  */
 import type { Change } from "@aws-sdk/client-route-53";
 import { submitBatch, waitInsync } from "../../../actuators/route53/change-batch.js";
 import {
+  fenceIn,
   readFence,
   swapFence,
   type FencingLocation,
   type ObservedFence,
 } from "../../../actuators/route53/fencing-record.js";
-import { observeWeightedRecords, planWeights } from "../../../actuators/route53/weights.js";
+import { keyOf, readRecordSets } from "../../../actuators/route53/record-sets.js";
+import {
+  bySetIdentifier,
+  observeWeightedRecords,
+  planWeights,
+  type WeightPlan,
+  type WeightTarget,
+} from "../../../actuators/route53/weights.js";
 import { recordTransition } from "../../../core/dampening/transition-log.js";
 import type { FencingRecord, Mover } from "../../../core/plan/fencing.js";
 import { guardStep, type GuardInput } from "../../../core/plan/guards.js";
@@ -61,16 +71,34 @@ function automaticOf(ctx: LeverContext, now: number): Pick<GuardInput, "automati
   };
 }
 
-export function route53Lever(deps: LeverDeps): Lever<Route53Step> {
-  const observe = async (step: Route53Step) => {
-    const target = { ...step.route53 };
-    return planWeights(target, await observeWeightedRecords(deps.route53, target, deps.route53Options));
+/** What the step reads before it decides: the weights to change, and the fencing record to swap. */
+interface Observed {
+  plan: WeightPlan;
+  fence: ObservedFence | undefined;
+}
+
+/** The weights and the fencing record, from one listing when they share a zone (record-sets.ts). */
+async function observe(deps: LeverDeps, target: WeightTarget, where: FencingLocation | undefined): Promise<Observed> {
+  if (!where || !sameZone(where.hostedZoneId, target.hostedZoneId)) {
+    const weights = await observeWeightedRecords(deps.route53, target, deps.route53Options);
+    const fence = where ? await readFence(deps.route53, where, deps.route53Options) : undefined;
+    return { plan: planWeights(target, weights), fence };
+  }
+  const weightsKey = { name: target.recordName, type: target.type };
+  const fenceKey = { name: where.recordName, type: "TXT" };
+  const read = await readRecordSets(deps.route53, target.hostedZoneId, [weightsKey, fenceKey], deps.route53Options);
+  return {
+    plan: planWeights(target, bySetIdentifier(read.get(keyOf(weightsKey)) ?? [])),
+    fence: fenceIn(read.get(keyOf(fenceKey)) ?? [], where),
   };
+}
+
+export function route53Lever(deps: LeverDeps): Lever<Route53Step, Observed> {
   return {
     async prepare(step, ctx) {
-      const plan = await observe(step);
       const where = fencingOf(ctx.policy);
-      const fence = where ? await readFence(deps.route53, where, deps.route53Options) : undefined;
+      const observed = await observe(deps, step.route53, where);
+      const { plan, fence } = observed;
       const verdict = guardStep(
         {
           step,
@@ -94,21 +122,27 @@ export function route53Lever(deps: LeverDeps): Lever<Route53Step> {
           refusal: { reason: "RecordMissing", message: `no weighted record for ${plan.missing.join(", ")}` },
         };
       }
-      return { intent, before: { weights: plan.before }, ...(verdict.refusal ? { refusal: verdict.refusal } : {}) };
+      return {
+        intent,
+        before: { weights: plan.before },
+        ...(verdict.refusal ? { refusal: verdict.refusal } : {}),
+        observed,
+      };
     },
-    async act(step, ctx) {
-      const plan = await observe(step);
+    async act(step, ctx, prepared) {
       const where = fencingOf(ctx.policy);
+      // What prepare read moments ago serves: the batch DELETEs the fencing record exactly as read, so had anything
+      // moved it since, the batch fails whole and the step loses the race (as a stale read always would).
+      const { plan, fence } = prepared ?? (await observe(deps, step.route53, where));
       if (ctx.dryRun) return { type: "Succeeded", observed: { wouldChange: plan.changes.map(describe) } };
       if (!where) return applyWeights(deps, step.route53.hostedZoneId, plan.changes, ctx);
-      const fence = await readFence(deps.route53, where, deps.route53Options);
       if (fence?.record.active === ctx.run.spec.to && fence.record.run === runName(ctx)) {
         // Won before a restart: only weights that still differ remain to be moved.
         const result = await applyWeights(deps, step.route53.hostedZoneId, plan.changes, ctx);
         return result.type === "Succeeded" ? { ...result, epoch: fence.record.epoch } : result;
       }
-      // Read again just now: another run may have moved the active region since this step was prepared, and the
-      // record about to be swapped is the one that says whether an automatic move may go (invariant 5).
+      // Judged again on the record about to be swapped, at this moment: it says whether an automatic move may go
+      // (invariant 5), and a resumed attempt has just read it anew.
       const now = deps.now();
       const refusal = guardStep(
         {
@@ -127,12 +161,11 @@ export function route53Lever(deps: LeverDeps): Lever<Route53Step> {
     async restore(step, before, ctx) {
       const weights = before.weights as Record<string, number> | undefined;
       if (!weights) return { type: "Failed", message: "the journal recorded no weights to restore" };
-      const plan = await observe({ ...step, route53: { ...step.route53, weights } });
       const where = fencingOf(ctx.policy);
+      const { plan, fence } = await observe(deps, { ...step.route53, weights }, where);
       if (!where) return applyWeights(deps, step.route53.hostedZoneId, plan.changes, ctx);
       // Traffic goes back to the source, so "active" does too, under a new epoch: epochs only ever grow, and the
       // source region's controller un-fences itself when it sees the record name it again.
-      const fence = await readFence(deps.route53, where, deps.route53Options);
       if (fence?.record.active === ctx.run.spec.from && fence.record.run === runName(ctx)) {
         return applyWeights(deps, step.route53.hostedZoneId, plan.changes, ctx);
       }
