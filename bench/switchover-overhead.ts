@@ -23,8 +23,8 @@
  * external call, the peer-cluster flag writes, the Route53 and RDS calls, and the re-reads between steps. Its largest
  * part used to be deliberate: every Route53 call first waits for the process's client-side budget
  * (src/runtime/route53-budget.ts), which since the token buckets lets a move's few calls go at once from the burst
- * instead of 222 ms apart; the route53 step makes about six in a row (the weights and the fencing record read in
- * prepare and again in act, the change batch, GetChange).
+ * instead of 222 ms apart; the route53 step makes three (one listing holding the weights and the fencing record, the
+ * change batch, GetChange).
  * `switchover_route53_phase` shows that part, from the emulator's call log: first Route53 call of the run to its last
  * GetChange (the log does not say which process made a call; the other region's controller reads the fencing record
  * now and then, so a call may be counted that did not delay this run). The overhead also counts the poll granularity

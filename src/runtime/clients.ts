@@ -30,6 +30,7 @@ import type { RegionPolicy } from "../crds/generated/regionpolicies.js";
 import { probeHttp } from "../signals/http-probe.js";
 import type { Probes } from "../signals/probe.js";
 import { probePrometheus } from "../signals/prometheus-probe.js";
+import { zoneReads } from "./zone-reads.js";
 import { route53HealthCheckProbe } from "../signals/route53-health-check-probe.js";
 import { workloadProbe } from "../signals/workload-probe.js";
 import { instrumentAws } from "./aws-metrics.js";
@@ -156,7 +157,7 @@ export function connect(
     store,
     drillStore,
     events,
-    fence: fencePorts(aws.route53, aws.route53Options, tenants),
+    fence: fencePorts(aws.route53, aws.route53Options, zoneReads(aws.route53, aws.route53Options), tenants),
     moveFinished: moveFinishedPort(aws.route53, aws.route53Options),
     levers: planLevers(config.region, tenants, peers, aws),
     planChecks: readinessChecks(config, tenants, peers, aws, metrics),

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { fenceReadAgeDefaults } from "../core/plan/fence-read-age.js";
 import { route53AccountDefaults } from "./route53-budget.js";
 
 const seconds = z.coerce.number().positive();
@@ -59,6 +60,12 @@ export const configSchema = z
       .default(1)
       .describe("the account's GetHealthCheckStatus rate (its own bucket at Route53)"),
     route53HealthCheckStatusBurst: seconds.default(4).describe("the account's GetHealthCheckStatus burst"),
+    fencingReadSeconds: seconds
+      .default(fenceReadAgeDefaults.unsettledMs / 1000)
+      .describe("how old a fencing record a policy acts on while anything is happening (a run, a region in doubt)"),
+    fencingSettledReadSeconds: seconds
+      .default(fenceReadAgeDefaults.settledMs / 1000)
+      .describe("how old a fencing record a policy acts on while nothing is happening (every region Healthy to all)"),
     planEvaluationIntervalSeconds: seconds
       .default(300)
       .describe("how often every FailoverPlan is checked against the world again when nothing changed"),
@@ -70,6 +77,10 @@ export const configSchema = z
   .refine((c) => c.renewDeadlineSeconds < c.leaseDurationSeconds, {
     message: "renewDeadlineSeconds must be shorter than leaseDurationSeconds",
     path: ["renewDeadlineSeconds"],
+  })
+  .refine((c) => c.fencingReadSeconds <= c.fencingSettledReadSeconds, {
+    message: "fencingReadSeconds must not be longer than fencingSettledReadSeconds",
+    path: ["fencingReadSeconds"],
   })
   .refine((c) => c.retryPeriodSeconds < c.renewDeadlineSeconds, {
     message: "retryPeriodSeconds must be shorter than renewDeadlineSeconds",

@@ -98,6 +98,10 @@ function regionPolicyController({ clients, config, metrics, log, isLeader }: Con
     events: leaderOnlyEvents(clients.events, isLeader),
     observer: policyMetrics(metrics),
     fence: clients.fence,
+    fenceReadAges: {
+      settledMs: config.fencingSettledReadSeconds * 1000,
+      unsettledMs: config.fencingReadSeconds * 1000,
+    },
     peers: {
       viewsOf: (policy) => peers.viewsOf(policy),
       credentialsProblem: (policy) => clients.peers.problemOf(policy),

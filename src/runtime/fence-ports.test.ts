@@ -12,6 +12,7 @@ describe("role state", () => {
     const ports = fencePorts(
       { send: () => Promise.reject(new Error("no Route53 here")) },
       { acquire: () => Promise.resolve(), sleep: () => Promise.resolve() },
+      { read: () => Promise.reject(new Error("no Route53 here")) },
       tenants,
     );
     await expect(

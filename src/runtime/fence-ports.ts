@@ -1,45 +1,38 @@
 /**
- * The RegionPolicy controller's fencing ports over the real clients: the fencing record read through Route53 (cached
- * briefly and shared by concurrent reconciles, since every policy's reconcile reads it and the account's Route53 quota
- * is about five requests a second), and role state applied to this cluster with the flag and scale levers, as the
- * policy's ServiceAccount (tenant-clients.ts) and only in the policy's own namespace.
+ * The RegionPolicy controller's fencing ports over the real clients: the fencing record read from a listing of its
+ * zone shared by every policy there (zone-reads.ts: each reconcile says how old a record it accepts, and the account's
+ * Route53 budget is shared by every controller of the account), and role state applied to this cluster with the flag
+ * and scale levers, as the policy's ServiceAccount (tenant-clients.ts) and only in the policy's own namespace.
  */
 import { setFlag } from "../actuators/flags/configmap-flag.js";
 import type { BatchOptions, Route53Api } from "../actuators/route53/change-batch.js";
-import { finishMove, readFence } from "../actuators/route53/fencing-record.js";
+import { fenceIn, finishMove, readFence } from "../actuators/route53/fencing-record.js";
 import { scaleDeployment } from "../actuators/scale/deployment-scale.js";
 import type { RunDeps } from "../controllers/failoverrun/ports.js";
 import type { FencePorts } from "../controllers/regionpolicy/ports.js";
-import type { FencingRecord } from "../core/plan/fencing.js";
+import { fenceReadAgeDefaults } from "../core/plan/fence-read-age.js";
 import { foreignNamespace } from "../core/tenancy.js";
 import type { TenantClients } from "./tenant-clients.js";
-
-const cacheMs = 5_000;
+import type { ZoneReads } from "./zone-reads.js";
 
 export function fencePorts(
   route53: Route53Api,
   options: BatchOptions,
+  zones: ZoneReads,
   local: Pick<TenantClients, "core" | "apps">,
-  now: () => number = Date.now,
 ): FencePorts {
-  const cache = new Map<string, { at: number; read: Promise<FencingRecord | undefined> }>();
   return {
-    read(policy, { fresh = false } = {}) {
+    async read(policy, { fresh = false, maxAgeMs = fenceReadAgeDefaults.unsettledMs } = {}) {
       const fencing = policy.spec.fencing?.route53;
-      if (!fencing) return Promise.resolve(undefined);
-      const key = `${fencing.hostedZoneId}/${fencing.recordName}`;
-      const hit = cache.get(key);
-      if (hit && !fresh && now() - hit.at < cacheMs) return hit.read;
+      if (!fencing) return undefined;
       const where = {
         hostedZoneId: fencing.hostedZoneId,
         recordName: fencing.recordName,
         ttlSeconds: fencing.ttlSeconds ?? 60,
       };
-      const read = readFence(route53, where, options).then((fence) => fence?.record);
-      // A failed read is not cached: the next reconcile tries again.
-      read.catch(() => cache.delete(key));
-      cache.set(key, { at: now(), read });
-      return read;
+      if (fresh) return (await readFence(route53, where, options))?.record;
+      const sets = await zones.read(where.hostedZoneId, { name: where.recordName, type: "TXT" }, maxAgeMs);
+      return fenceIn(sets, where)?.record;
     },
     async applyRoleState(namespace, state, serviceAccountName) {
       // The policy's condition says so before any of this (NamespaceNotAllowed); this is the last line of defence.

@@ -121,10 +121,8 @@ describe("route53HealthCheck signal (AWS emulator)", () => {
     );
     const id = HealthCheck?.Id ?? "";
     const control = new EmulatorControl(env.aws.endpoint);
-    const probe = route53HealthCheckProbe(route53, {
-      acquire: () => Promise.resolve(),
-      sleep: () => Promise.resolve(),
-    });
+    const quota = { acquire: () => Promise.resolve(), sleep: () => Promise.resolve() };
+    const probe = route53HealthCheckProbe(route53, quota, { shareForMs: 0 });
     expect(await probe({ healthCheckId: id }, context)).toEqual({ ok: true, detail: "8/8 Route53 checkers healthy" });
     await control.setHealthCheck(id, 1); // 12.5 % is not more than 18 %
     expect(await probe({ healthCheckId: id }, context)).toEqual({ ok: false, detail: "1/8 Route53 checkers healthy" });
@@ -132,6 +130,32 @@ describe("route53HealthCheck signal (AWS emulator)", () => {
     expect((await probe({ healthCheckId: id }, context)).ok).toBe(true);
     expect((await probe({ healthCheckId: id, minHealthyCheckerPercent: 50 }, context)).ok).toBe(false);
     expect((await probe({ healthCheckId: "no-such-check" }, context)).ok).toBe(false);
+  });
+
+  it("asks Route53 once for the signals of one health check that come within the share window", async () => {
+    const route53 = route53Client(env.aws);
+    const { HealthCheck } = await route53.send(
+      new CreateHealthCheckCommand({
+        CallerReference: `shared-${Date.now()}`,
+        HealthCheckConfig: { Type: "HTTPS", FullyQualifiedDomainName: "euw1.example.com", ResourcePath: "/healthz" },
+      }),
+    );
+    const id = HealthCheck?.Id ?? "";
+    const control = new EmulatorControl(env.aws.endpoint);
+    // Real backoff: the story before this one spent the account's GetHealthCheckStatus bucket (4, 1 a second).
+    const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+    const probe = route53HealthCheckProbe(route53, { acquire: () => Promise.resolve(), sleep }, { shareForMs: 60_000 });
+    const before = (await control.calls()).length;
+    const answers = await Promise.all(
+      [0, 18, 50].map((minHealthyCheckerPercent) => probe({ healthCheckId: id, minHealthyCheckerPercent }, context)),
+    );
+    expect(answers.map((a) => a.ok)).toEqual([true, true, true]);
+    expect(await probe({ healthCheckId: id }, context)).toMatchObject({ ok: true });
+    // Answered ones: a throttled attempt (the bucket refilling) is retried and logged too.
+    const asked = (await control.calls())
+      .slice(before)
+      .filter((c) => c.action === "GetHealthCheckStatus" && c.error === undefined);
+    expect(asked).toHaveLength(1);
   });
 });
 

@@ -62,10 +62,10 @@ export async function listRecordSets(
 const recordKey = (r: ResourceRecordSet): RecordKey => ({ name: r.Name ?? "", type: r.Type ?? "" });
 
 /**
- * The record sets of `keys` in one zone, by key (keyOf), with as few requests as Route53 allows: one page from the
- * first key in listing order serves every key it holds (one request when the keys are neighbours); a key the page
- * does not hold, or whose sets run past its end, is read on its own from where it starts. A key with no record set
- * maps to an empty list.
+ * The record sets of `keys` in one zone, by key (keyOf), with as few requests as Route53 allows: each request starts
+ * at the first key still unread and serves every key on its page (one request for neighbours, one per run of
+ * neighbouring names for many keys of a zone); a key whose sets run past a page's end is continued where the page
+ * ended. A key with no record set maps to an empty list.
  */
 export async function readRecordSets(
   api: Route53Api,
@@ -73,39 +73,41 @@ export async function readRecordSets(
   keys: readonly RecordKey[],
   quota: QuotaOptions,
 ): Promise<Map<string, ResourceRecordSet[]>> {
-  const wanted = [...new Map(keys.map((k) => [keyOf(k), k])).values()].sort(listingOrder);
-  const found = new Map(wanted.map((k) => [keyOf(k), [] as ResourceRecordSet[]]));
-  const first = wanted[0];
-  if (!first) return found;
-  const page = await withQuota(quota, { action: "ListResourceRecordSets" }, () =>
-    api.send(
-      new ListResourceRecordSetsCommand({
-        HostedZoneId: hostedZoneId,
-        StartRecordName: fqdn(first.name),
-        StartRecordType: first.type as ResourceRecordSet["Type"],
-      }),
-    ),
-  );
-  const records = page.ResourceRecordSets ?? [];
-  for (const record of records) found.get(keyOf(recordKey(record)))?.push(record);
-  const last = records.at(-1);
-  // A key is complete when the page holds some of its sets and ends with another key's: a key's sets are neighbours
-  // in the listing. That holds whatever Route53's exact order is; the order above only picks where the page starts.
-  const complete = (k: RecordKey) =>
-    !page.IsTruncated ||
-    ((found.get(keyOf(k))?.length ?? 0) > 0 && last !== undefined && keyOf(recordKey(last)) !== keyOf(k));
-  for (const key of wanted) {
-    if (complete(key)) continue;
-    // Not on the page, or cut off at its end: read from its start, so a key's sets come from one listing.
-    const name = fqdn(key.name).toLowerCase();
-    const own = await listRecordSets(
-      api,
-      hostedZoneId,
-      quota,
-      { name: fqdn(key.name), type: key.type },
-      (r) => fqdn(r.Name ?? "").toLowerCase() === name && r.Type === key.type,
+  let pending = [...new Map(keys.map((k) => [keyOf(k), k])).values()].sort(listingOrder);
+  const found = new Map(pending.map((k) => [keyOf(k), [] as ResourceRecordSet[]]));
+  let from: { name?: string; type?: string; identifier?: string } | undefined;
+  while (pending[0]) {
+    const head = keyOf(pending[0]);
+    // Listed from its own start: whatever an earlier page held of it is read again.
+    if (!from) found.set(head, []);
+    const start = from ?? { name: fqdn(pending[0].name), type: pending[0].type };
+    const page = await withQuota(quota, { action: "ListResourceRecordSets" }, () =>
+      api.send(
+        new ListResourceRecordSetsCommand({
+          HostedZoneId: hostedZoneId,
+          StartRecordName: start.name,
+          StartRecordType: start.type as ResourceRecordSet["Type"],
+          StartRecordIdentifier: start.identifier,
+        }),
+      ),
     );
-    found.set(keyOf(key), own);
+    const unread = new Set(pending.map(keyOf));
+    const records = page.ResourceRecordSets ?? [];
+    for (const record of records) {
+      const key = keyOf(recordKey(record));
+      if (unread.has(key)) found.get(key)?.push(record);
+    }
+    const last = records.at(-1);
+    const cutOff = page.IsTruncated && last ? keyOf(recordKey(last)) : undefined;
+    // The head was listed from where it starts, so the page holds all of it (none: it does not exist). Another key
+    // is complete when the page holds some of it: a key's sets are neighbours, whatever Route53's exact order. Both
+    // unless the page ends inside them.
+    const complete = (key: string) => key !== cutOff && (key === head || (found.get(key)?.length ?? 0) > 0);
+    pending = pending.filter((k) => !complete(keyOf(k)));
+    from =
+      pending[0] && keyOf(pending[0]) === cutOff
+        ? { name: page.NextRecordName, type: page.NextRecordType, identifier: page.NextRecordIdentifier }
+        : undefined;
   }
   return found;
 }

@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import type { Decision } from "../../core/decision/decide.js";
 import type { Evaluation } from "../../core/evaluate.js";
 import type { ObserverView } from "../../core/health/region-health.js";
+import type { FenceReadAges } from "../../core/plan/fence-read-age.js";
 import type { FencingRecord } from "../../core/plan/fencing.js";
 import type { FailoverPlan, FailoverPlanSpecRoleStateActive } from "../../crds/generated/failoverplans.js";
 import type { FailoverRun } from "../../crds/generated/failoverruns.js";
@@ -32,10 +33,10 @@ export interface SwitchyardStore {
 /** The policy's fencing record and this cluster's role state (self-fencing.ts uses them; Route53 holds the record). */
 export interface FencePorts {
   /**
-   * The policy's fencing record; undefined when it does not exist. Throws when it cannot be read. Reads may be served
-   * from a cache a few seconds old; `fresh` asks Route53 itself.
+   * The policy's fencing record; undefined when it does not exist. Throws when it cannot be read. Served from a shared
+   * listing of its zone at most `maxAgeMs` old (default a few seconds); `fresh` asks Route53 for this record itself.
    */
-  read(policy: RegionPolicy, options?: { fresh?: boolean }): Promise<FencingRecord | undefined>;
+  read(policy: RegionPolicy, options?: { fresh?: boolean; maxAgeMs?: number }): Promise<FencingRecord | undefined>;
   /**
    * Brings this cluster's flags and replica counts in `namespace` to `state`, acting as its ServiceAccount
    * `serviceAccountName` (undefined: the controller itself, single-tenant installs only); returns what it changed.
@@ -71,6 +72,8 @@ export interface RegionPolicyDeps {
   observer: PolicyObserver;
   /** reads the fencing record and keeps this cluster's role state; absent: no fencing (tests of the decision alone) */
   fence?: FencePorts;
+  /** how old a fencing record may be read, settled and not (fence-read-age.ts); absent: the defaults */
+  fenceReadAges?: FenceReadAges;
   /** the views the other regions' controllers published (from caches: never a network call); absent: none */
   peers?: {
     viewsOf(policy: RegionPolicy): ObserverView[];

@@ -6,6 +6,7 @@ import { systemDampening } from "../../core/dampening/transition-log.js";
 import { evaluatePolicy } from "../../core/evaluate.js";
 import { regionLossUndetectable, unreachableQuorum } from "../../core/health/quorum.js";
 import { canonicalJson } from "../../core/merge-patch.js";
+import { fenceReadAgeDefaults } from "../../core/plan/fence-read-age.js";
 import { automaticMove, automaticMoveProblem } from "../../core/plan/readiness.js";
 import { resolvePolicy, unprobeableSignals } from "../../core/policy.js";
 import { automaticRun, isFinalPhase } from "../../core/runs.js";
@@ -122,18 +123,22 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
   resolved.signals = resolved.signals.filter((s) => !unprobed.some((u) => u.name === s.name && u.region === s.region));
   // The kill switch outranks the declared mode: observe and record, act on nothing.
   if (paused) resolved.automation.mode = "Paused";
-  const fence = await observeFence(policy, deps.localRegion, deps.fence);
+  const runs = deps.store.runsOf(namespace, name);
+  const inProgress = runInProgress(policy, runs, now);
+  const fence = await observeFence(policy, deps.localRegion, deps.fence, {
+    facts: { status: policy.status, localRegion: deps.localRegion, runInProgress: inProgress !== false, now },
+    ages: deps.fenceReadAges ?? fenceReadAgeDefaults,
+  });
   const activeRegion = fence.activeRegion;
   if (fence.readError) {
     log.warn({ err: fence.readError }, "could not read the fencing record; keeping the last one");
     deps.observer.fenceReadFailed?.(namespace, name);
   }
-  const runs = deps.store.runsOf(namespace, name);
   // The system's dampening (every controller's moves) comes with the record; without one, this controller's own.
   const system = fence.record ? systemDampening(fence.record, resolved.dampening.flapPenalty, now) : undefined;
   const evaluation = evaluatePolicy(resolved, stateFromStatus(policy.status, now), samples, {
     activeRegion,
-    runInProgress: runInProgress(policy, runs, now),
+    runInProgress: inProgress,
     localRegion: deps.localRegion,
     ...(system ? { system } : {}),
     peerViews: deps.peers?.viewsOf(policy) ?? [],

@@ -10,6 +10,7 @@ import type { FailoverPlanSpecRoleState } from "../../crds/generated/failoverpla
 import type { FailoverRun } from "../../crds/generated/failoverruns.js";
 import type { RegionPolicy } from "../../crds/generated/regionpolicies.js";
 import { errorMessage } from "../../core/errors.js";
+import { fenceReadAge, type FenceReadAges, type FenceReadFacts } from "../../core/plan/fence-read-age.js";
 import type { FencePorts } from "./ports.js";
 
 export interface FenceView {
@@ -25,17 +26,23 @@ export interface FenceView {
 /**
  * The active region and epoch this controller acts on. Without fencing configured: the status's (or the primary).
  * When the record cannot be read, the last known values stand: a failed read is no evidence of a newer epoch, and
- * Route53's control plane lives in one AWS region whose outage must not fence every region.
+ * Route53's control plane lives in one AWS region whose outage must not fence every region. How old a record may be
+ * read depends on whether anything is happening (fence-read-age.ts).
  */
 export async function observeFence(
   policy: RegionPolicy,
   localRegion: string,
   ports: FencePorts | undefined,
+  freshness: { facts: Omit<FenceReadFacts, "record">; ages: FenceReadAges },
 ): Promise<FenceView> {
   const known = { activeRegion: activeRegionOf(policy) ?? "", epoch: policy.status?.epoch ?? 0 };
   if (!policy.spec.fencing || !ports) return known;
   try {
-    const record = await ports.read(policy);
+    const age = fenceReadAge(freshness.facts, freshness.ages);
+    let record = await ports.read(policy, { maxAgeMs: age });
+    // A settled read that finds a move under way is read again at the short age, so the move is followed closely.
+    const sooner = fenceReadAge({ ...freshness.facts, ...(record ? { record } : {}) }, freshness.ages);
+    if (sooner < age) record = await ports.read(policy, { maxAgeMs: sooner });
     const verdict = selfFence(localRegion, policy.status?.epoch, record);
     return record ? { activeRegion: record.active, epoch: record.epoch, verdict, record } : { ...known, verdict };
   } catch (error) {

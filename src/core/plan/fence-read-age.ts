@@ -1,0 +1,49 @@
+/**
+ * How old a fencing record a RegionPolicy reconcile may act on (design 2a, "Mind the Route53 limits"). Every
+ * controller of an AWS account shares one Route53 budget, so a policy where nothing is happening reads its record from
+ * a zone listing up to `settledMs` old, and anything unsettled reads it at most `unsettledMs` old.
+ * Safety never rests on this age: every move is a compare-and-swap on the record as read, which loses against any
+ * change since. The age bounds how soon a controller that sees nothing amiss notices a move another controller made —
+ * for the region that lost the epoch, how soon it fences itself — so whatever hints at a move reads at the short age:
+ * a region some observer (any controller, Route53's checkers) does not find Healthy, a run of the policy under way
+ * here, a record this controller has not read yet or calls a move in progress, and an active region whose role state
+ * has not followed its epoch yet.
+ */
+import type { RegionPolicyStatus } from "../../crds/generated/regionpolicies.js";
+import type { FencingRecord } from "./fencing.js";
+
+export interface FenceReadAges {
+  settledMs: number;
+  unsettledMs: number;
+}
+
+export const fenceReadAgeDefaults: FenceReadAges = { settledMs: 30_000, unsettledMs: 5_000 };
+
+export interface FenceReadFacts {
+  status: RegionPolicyStatus | undefined;
+  localRegion: string;
+  runInProgress: boolean;
+  /** the record as just read, when there is one: a move it calls in progress unsettles the policy */
+  record?: FencingRecord;
+  now: number;
+}
+
+/** Why the policy is not settled, or undefined when it is. */
+export function unsettledBy(facts: FenceReadFacts): string | undefined {
+  const { status, record, now } = facts;
+  if (facts.runInProgress) return "a run is in progress";
+  if (status?.epoch === undefined) return "no fencing record read yet";
+  const troubled = (status.regions ?? []).find((r) => r.health !== "Healthy" || (r.failingObservers ?? []).length > 0);
+  if (troubled) return `${troubled.name} is not Healthy to every observer`;
+  const busyUntil = record?.history?.busyUntil;
+  if (busyUntil !== undefined && busyUntil > now) return "the record calls a move in progress";
+  if (record && record.epoch !== status.epoch) return `the record moved to epoch ${record.epoch}`;
+  if (status.activeRegion === facts.localRegion && status.activeRoleStateEpoch !== status.epoch) {
+    return "this region's role state has not followed its epoch yet";
+  }
+  return undefined;
+}
+
+export function fenceReadAge(facts: FenceReadFacts, ages: FenceReadAges): number {
+  return unsettledBy(facts) === undefined ? ages.settledMs : ages.unsettledMs;
+}
