@@ -104,6 +104,7 @@ function regionPolicyController({ clients, config, metrics, log, isLeader }: Con
     },
     peers: {
       viewsOf: (policy) => peers.viewsOf(policy),
+      epochsOf: (policy) => peers.epochsOf(policy),
       credentialsProblem: (policy) => clients.peers.problemOf(policy),
     },
     probes: clients.probes,

@@ -87,6 +87,23 @@ export class PeerViews {
     return views;
   }
 
+  /**
+   * The fencing epochs the peers of `policy` last published (status.epoch), from the same caches: a peer that has
+   * read a newer epoch than this controller tells it a move happened before its own next read of the record would.
+   */
+  epochsOf(policy: RegionPolicy): number[] {
+    const namespace = policy.metadata.namespace ?? "default";
+    const epochs: number[] = [];
+    for (const region of policy.spec.regions) {
+      if (region.name === this.options.localRegion || !region.cluster?.kubeconfigSecretRef) continue;
+      const watch = this.watches.get(`${region.name}/${namespace}`);
+      if (watch === undefined || !this.alive(watch)) continue;
+      const epoch = watch.informer.get(`${namespace}/${policy.metadata.name}`)?.status?.epoch;
+      if (epoch !== undefined) epochs.push(epoch);
+    }
+    return epochs;
+  }
+
   async stop(): Promise<void> {
     const watches = [...this.watches.values()];
     this.watches.clear();

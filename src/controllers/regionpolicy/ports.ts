@@ -77,6 +77,8 @@ export interface RegionPolicyDeps {
   /** the views the other regions' controllers published (from caches: never a network call); absent: none */
   peers?: {
     viewsOf(policy: RegionPolicy): ObserverView[];
+    /** the fencing epochs the peers last published (from the same caches) */
+    epochsOf?(policy: RegionPolicy): number[];
     /**
      * Why a peer kubeconfig Secret of the policy was not used (a refused exec plugin or file, a malformed Secret), as
      * the last load found it: reported as Ready=False before any run. From memory, never a network call.

@@ -126,7 +126,13 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
   const runs = deps.store.runsOf(namespace, name);
   const inProgress = runInProgress(policy, runs, now);
   const fence = await observeFence(policy, deps.localRegion, deps.fence, {
-    facts: { status: policy.status, localRegion: deps.localRegion, runInProgress: inProgress !== false, now },
+    facts: {
+      status: policy.status,
+      localRegion: deps.localRegion,
+      runInProgress: inProgress !== false,
+      peerEpochs: deps.peers?.epochsOf?.(policy) ?? [],
+      now,
+    },
     ages: deps.fenceReadAges ?? fenceReadAgeDefaults,
   });
   const activeRegion = fence.activeRegion;

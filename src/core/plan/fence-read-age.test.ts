@@ -24,6 +24,7 @@ const facts = (over: Partial<FenceReadFacts> = {}): FenceReadFacts => ({
 describe("how old a fencing record a reconcile may act on", () => {
   it("is the long age while nothing is happening", () => {
     expect(unsettledBy(facts())).toBeUndefined();
+    expect(unsettledBy(facts({ peerEpochs: [3, 2] }))).toBeUndefined();
     expect(fenceReadAge(facts(), ages)).toBe(30_000);
     // A region that is not the active one needs no role state of its own to settle.
     expect(
@@ -68,6 +69,7 @@ describe("how old a fencing record a reconcile may act on", () => {
       },
       "the record calls a move in progress",
     ],
+    ["a peer that has read a newer epoch", { peerEpochs: [3, 4] }, "a peer has read epoch 4"],
     ["a record at another epoch", { record: { active: "eu-west-1", epoch: 4 } }, "the record moved to epoch 4"],
     [
       "the active region's role state behind its epoch",

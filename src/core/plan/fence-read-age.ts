@@ -6,8 +6,9 @@
  * change since. The age bounds how soon a controller that sees nothing amiss notices a move another controller made —
  * for the region that lost the epoch, how soon it fences itself — so whatever hints at a move reads at the short age:
  * a region some observer (any controller, Route53's checkers) does not find Healthy, a run of the policy under way
- * here, a record this controller has not read yet or calls a move in progress, and an active region whose role state
- * has not followed its epoch yet.
+ * here, a record this controller has not read yet or calls a move in progress, a peer controller that has read a
+ * newer epoch than this one (its published status: with peers configured, a move is noticed within one short age of
+ * the peer reading it), and an active region whose role state has not followed its epoch yet.
  */
 import type { RegionPolicyStatus } from "../../crds/generated/regionpolicies.js";
 import type { FencingRecord } from "./fencing.js";
@@ -23,6 +24,8 @@ export interface FenceReadFacts {
   status: RegionPolicyStatus | undefined;
   localRegion: string;
   runInProgress: boolean;
+  /** the epochs the peer controllers last published */
+  peerEpochs?: readonly number[];
   /** the record as just read, when there is one: a move it calls in progress unsettles the policy */
   record?: FencingRecord;
   now: number;
@@ -35,6 +38,8 @@ export function unsettledBy(facts: FenceReadFacts): string | undefined {
   if (status?.epoch === undefined) return "no fencing record read yet";
   const troubled = (status.regions ?? []).find((r) => r.health !== "Healthy" || (r.failingObservers ?? []).length > 0);
   if (troubled) return `${troubled.name} is not Healthy to every observer`;
+  const newer = (facts.peerEpochs ?? []).find((e) => e > (status.epoch ?? 0));
+  if (newer !== undefined) return `a peer has read epoch ${newer}`;
   const busyUntil = record?.history?.busyUntil;
   if (busyUntil !== undefined && busyUntil > now) return "the record calls a move in progress";
   if (record && record.epoch !== status.epoch) return `the record moved to epoch ${record.epoch}`;
