@@ -58,9 +58,10 @@ export function route53HealthCheckProbe(
 
 /** A shared answer awaited by one probe: its own timeout ends its wait, not the call others share. */
 function abortable<T>(value: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
+  const aborted = () => (signal.reason instanceof Error ? signal.reason : new Error("the probe was aborted"));
+  if (signal.aborted) return Promise.reject(aborted());
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
+    const onAbort = () => reject(aborted());
     signal.addEventListener("abort", onAbort, { once: true });
     value.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });
