@@ -30,6 +30,10 @@ describe("how old a fencing record a reconcile may act on", () => {
     expect(
       fenceReadAge(facts({ localRegion: "eu-west-1", status: { ...settled, activeRoleStateEpoch: 1 } }), ages),
     ).toBe(30_000);
+    // A region nobody has enough samples of yet is no evidence of anything.
+    expect(
+      fenceReadAge(facts({ status: { ...settled, regions: [{ name: "eu-west-1", health: "Unknown" }] } }), ages),
+    ).toBe(30_000);
     // A record whose move is over (busy in the past) is settled too.
     const record = {
       active: "us-east-1",
@@ -46,17 +50,12 @@ describe("how old a fencing record a reconcile may act on", () => {
     [
       "a region Unhealthy",
       { status: { ...settled, regions: [{ name: "eu-west-1", health: "Unhealthy" }] } },
-      "eu-west-1 is not Healthy to every observer",
-    ],
-    [
-      "a region Unknown",
-      { status: { ...settled, regions: [{ name: "eu-west-1", health: "Unknown" }] } },
-      "eu-west-1 is not Healthy to every observer",
+      "eu-west-1 is failing to some observer",
     ],
     [
       "one observer condemning a region the quorum finds Healthy",
       { status: { ...settled, regions: [{ name: "us-east-1", health: "Healthy", failingObservers: ["route53"] }] } },
-      "us-east-1 is not Healthy to every observer",
+      "us-east-1 is failing to some observer",
     ],
     [
       "a move the record calls in progress",

@@ -5,7 +5,7 @@
  * Safety never rests on this age: every move is a compare-and-swap on the record as read, which loses against any
  * change since. The age bounds how soon a controller that sees nothing amiss notices a move another controller made —
  * for the region that lost the epoch, how soon it fences itself — so whatever hints at a move reads at the short age:
- * a region some observer (any controller, Route53's checkers) does not find Healthy, a run of the policy under way
+ * a region some observer (any controller, Route53's checkers) finds failing, a run of the policy under way
  * here, a record this controller has not read yet or calls a move in progress, a peer controller that has read a
  * newer epoch than this one (its published status: with peers configured, a move is noticed within one short age of
  * the peer reading it), and an active region whose role state has not followed its epoch yet.
@@ -36,8 +36,11 @@ export function unsettledBy(facts: FenceReadFacts): string | undefined {
   const { status, record, now } = facts;
   if (facts.runInProgress) return "a run is in progress";
   if (status?.epoch === undefined) return "no fencing record read yet";
-  const troubled = (status.regions ?? []).find((r) => r.health !== "Healthy" || (r.failingObservers ?? []).length > 0);
-  if (troubled) return `${troubled.name} is not Healthy to every observer`;
+  // Unknown is no evidence either way (not enough samples yet): only a failing observer hints at a move.
+  const troubled = (status.regions ?? []).find(
+    (r) => r.health === "Unhealthy" || (r.failingObservers ?? []).length > 0,
+  );
+  if (troubled) return `${troubled.name} is failing to some observer`;
   const newer = (facts.peerEpochs ?? []).find((e) => e > (status.epoch ?? 0));
   if (newer !== undefined) return `a peer has read epoch ${newer}`;
   const busyUntil = record?.history?.busyUntil;
