@@ -1,9 +1,9 @@
 /**
  * The contract of a lever: one plan step kind against the world. `prepare` observes and says what the step is going to
  * do (journaled as the step's intent, with the state found as `before`, BEFORE anything changes); `act` changes only
- * what still differs, from what prepare observed or, resumed, from what it observes again. A crash between the two, or during `act`, is resumed by calling `act` again: every
- * lever is idempotent by observation, and the non-idempotent calls (a database promotion) are recognised as already
- * under way. `restore` puts back the recorded `before` for a rollback, again by observation.
+ * what still differs, from what prepare observed or, resumed, from what it observes again. A crash between the two,
+ * or during `act`, is resumed by calling `act` again: every lever is idempotent by observation, and the
+ * non-idempotent calls (a database promotion) are recognised as already under way. `restore` puts back the recorded `before` for a rollback, again by observation.
  */
 import type { BatchOptions } from "../../../actuators/route53/change-batch.js";
 import type { FencingLocation } from "../../../actuators/route53/fencing-record.js";
