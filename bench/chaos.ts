@@ -11,7 +11,7 @@
  * system's invariants from what it saw and from the emulator's call log:
  *   transitions_within_holddown  two automatic transitions (by the record's own `since`) closer than holdDownSeconds;
  *   dual_writers                 both regions writable (flag read_only "false") for longer than the self-fencing
- *                                convergence allows (the record cache, two reconciles), while both controllers run;
+ *                                convergence allows (the fencing read age, two reconciles), while both controllers run;
  *   violations                   the two above, plus an epoch that went down, and promotion calls without an epoch of
  *                                their own (two promotions for one epoch would be a second writer in the database).
  *   npx tsx bench/chaos.ts [--campaigns N] [--seconds S] [--seed N]
@@ -44,7 +44,8 @@ const campaigns = flag("--campaigns", 50);
 const seconds = flag("--seconds", 45);
 const seed = flag("--seed", 1);
 const holdDownSeconds = 8;
-/** How long both regions may look writable before it counts: the fence cache (5 s) and two reconciles, generously. */
+/** How long both regions may look writable before it counts: the short fencing read age (5 s, a failing region
+ * unsettles every observer's policy) and two reconciles, generously. */
 const convergenceMs = 12_000;
 const lease = { durationSeconds: 3, renewDeadlineSeconds: 2, retryPeriodSeconds: 0.5 };
 const noQuota = {

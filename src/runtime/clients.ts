@@ -5,14 +5,15 @@
  * What is done in this cluster on a tenant's behalf goes through the tenant clients (its ServiceAccount); only the
  * Switchyard kinds, Events and the Lease use the controller's own identity.
  */
+import type { KubeConfig } from "@kubernetes/client-node";
 import {
   AuthorizationV1Api,
   BatchV1Api,
   CoreV1Api,
   CustomObjectsApi,
-  KubeConfig,
   type KubernetesObject,
 } from "@kubernetes/client-node";
+import { PooledKubeConfig } from "./kube/pooled-kube-config.js";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { Route53Client } from "@aws-sdk/client-route-53";
@@ -73,7 +74,7 @@ export interface Clients {
 }
 
 export function loadKubeConfig(config: Config): KubeConfig {
-  const kc = new KubeConfig();
+  const kc = new PooledKubeConfig();
   if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
   else kc.loadFromCluster();
   return kc;

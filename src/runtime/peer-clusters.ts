@@ -9,7 +9,9 @@
  * remembered, so its RegionPolicy reports it (Ready=False, PeerCredentialsRefused) without another read.
  */
 import type { OutgoingHttpHeaders } from "node:http";
-import { AppsV1Api, CoreV1Api, KubeConfig, VersionApi, type User } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { AppsV1Api, CoreV1Api, VersionApi, type User } from "@kubernetes/client-node";
+import { PooledKubeConfig } from "./kube/pooled-kube-config.js";
 import type { RegionPolicy } from "../crds/generated/regionpolicies.js";
 import { parseAwsAuthConfig, type AwsAuthConfig, type EksTokens } from "./eks-token.js";
 import type { Logger } from "./logger.js";
@@ -136,7 +138,7 @@ export class PeerClusters {
     if (!raw) return invalid(`the Secret has no key ${key}`);
     const source = Buffer.from(raw, "base64").toString("utf8");
     const awsRaw = data[awsAuthConfigKey];
-    const kubeConfig = new KubeConfig();
+    const kubeConfig = new PooledKubeConfig();
     if (this.options.allowKubeconfigExec && awsRaw === undefined) {
       // A trusted install's choice (--allow-kubeconfig-exec): client-node's own loader, exec and files included.
       try {

@@ -7,7 +7,9 @@
  * Clients are cached per namespace and ServiceAccount; an identity the controller may not impersonate, or that may
  * not do what is asked, is refused by the API server with a 403 naming it.
  */
-import { AppsV1Api, AuthorizationV1Api, BatchV1Api, CoreV1Api, KubeConfig, type User } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { AppsV1Api, AuthorizationV1Api, BatchV1Api, CoreV1Api, type User } from "@kubernetes/client-node";
+import { PooledKubeConfig } from "./kube/pooled-kube-config.js";
 
 export const serviceAccountUser = (namespace: string, name: string) => `system:serviceaccount:${namespace}:${name}`;
 
@@ -81,7 +83,7 @@ export function impersonating(base: KubeConfig, user: string): KubeConfig {
   const current = base.getCurrentUser();
   if (!current) throw new Error("the controller's kubeconfig has no current user to impersonate from");
   const users: User[] = base.users.map((u) => (u.name === current.name ? { ...u, impersonateUser: user } : u));
-  const kc = new KubeConfig();
+  const kc = new PooledKubeConfig();
   kc.loadFromOptions({
     clusters: base.clusters,
     users,

@@ -326,7 +326,10 @@ describe("a kubeconfig that would run code or read files", () => {
     expect(ready.message).toContain(
       `region eu-west-1: Secret ${namespace}/peer-exec key kubeconfig: refused users[tenant].user.exec (runs a command)`,
     );
-    expect(await local.eventReasons(namespace, "checkout")).toContain("PeerCredentialsRefused");
+    // The Event is recorded a moment after the status that says the same.
+    await eventually("the PeerCredentialsRefused Event", async () =>
+      (await local.eventReasons(namespace, "checkout")).includes("PeerCredentialsRefused") ? true : undefined,
+    );
     expect(existsSync(marker)).toBe(false);
     // The EKS peer was reached with the controller's token (its peer views), and that policy has no complaint.
     await eventually("the controller's EKS token to be accepted", () =>
@@ -334,9 +337,11 @@ describe("a kubeconfig that would run code or read files", () => {
         authenticator.decisions.find((d) => d.detail === `${controllerPeerRoleArn} as eks:controller-peer`),
       ),
     );
-    const eksReady = await eventually("the EKS policy's status", async () =>
-      (await local.policy(namespace, "eks")).status?.conditions?.find((c) => c.type === "Ready"),
-    );
+    // Ready once its peer's view has been read; a first status may still say the peer is being connected.
+    const eksReady = await eventually("the EKS policy to be Ready", async () => {
+      const ready = (await local.policy(namespace, "eks")).status?.conditions?.find((c) => c.type === "Ready");
+      return ready?.status === "True" ? ready : undefined;
+    });
     expect(eksReady).toMatchObject({ status: "True" });
     // The log names the Secret and the refused field, never what the Secret holds.
     const log = await readFile(join(dir, `controller-${controller.identity}.log`), "utf8");
