@@ -17,7 +17,7 @@ import { fenceChange, fencingRecordSet } from "../../src/core/plan/fencing.js";
 import { isFinalPhase } from "../../src/core/runs.js";
 import type { FailoverRun } from "../../src/crds/generated/failoverruns.js";
 import { route53Client } from "../env/aws-clients.js";
-import { EmulatorControl, controllerAccessKeyId, type EmulatedCall } from "../env/aws-emulator.js";
+import { EmulatorControl, controllerAccessKeyId, peakCalls, type EmulatedCall } from "../env/aws-emulator.js";
 import { ensureBinaries } from "../env/binaries.js";
 import { startControlPlane, type ControlPlane } from "../env/control-plane.js";
 import { startControllers, type Controllers } from "../env/controllers.js";
@@ -173,16 +173,6 @@ const controllerCalls = async (since: number): Promise<EmulatedCall[]> =>
     (c) => c.service === "route53" && c.time >= since && c.accessKeyId === controllerAccessKeyId,
   );
 
-/** The most calls in any window of `seconds` (times ascending). */
-function peak(times: number[], seconds: number): number {
-  let most = 0;
-  for (let i = 0, j = 0; j < times.length; j++) {
-    while (times[j]! - times[i]! >= seconds) i++;
-    most = Math.max(most, j - i + 1);
-  }
-  return most;
-}
-
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "switchyard-account-budget-"));
   third = await startControlPlane("ap-southeast-2", dir, await ensureBinaries());
@@ -240,7 +230,7 @@ describe("three controllers of one account", () => {
     expect(calls.filter((c) => c.throttled)).toEqual([]);
     const times = calls.map((c) => c.time).sort((a, b) => a - b);
     // The account's buckets, whole: never more than the burst (50) and the rate (10 a second) in any window.
-    for (const w of [1, 2, 5, 10]) expect(peak(times, w)).toBeLessThanOrEqual(50 + 10 * w + 1);
+    for (const w of [1, 2, 5, 10]) expect(peakCalls(times, w)).toBeLessThanOrEqual(50 + 10 * w + 1);
   }, 240_000);
 
   it("with the budget misconfigured, are throttled, retry, and still make every move once", async () => {

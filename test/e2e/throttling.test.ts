@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { fenceChange, fencingRecordSet } from "../../src/core/plan/fencing.js";
 import type { FailoverRun } from "../../src/crds/generated/failoverruns.js";
 import { route53Client } from "../env/aws-clients.js";
-import { EmulatorControl, controllerAccessKeyId } from "../env/aws-emulator.js";
+import { EmulatorControl, controllerAccessKeyId, peakCalls } from "../env/aws-emulator.js";
 import { startControllers, type Controllers } from "../env/controllers.js";
 import { manualRun } from "../fixtures/builders.js";
 import { checkoutPolicy, fenceName, recordName, setIdentifiers } from "../fixtures/checkout-world.js";
@@ -53,16 +53,6 @@ async function seedZone(namespace: string): Promise<string> {
     }),
   );
   return zoneId;
-}
-
-/** The most calls in any window of `seconds` (times ascending). */
-function peak(times: number[], seconds: number): number {
-  let most = 0;
-  for (let i = 0, j = 0; j < times.length; j++) {
-    while (times[j]! - times[i]! >= seconds) i++;
-    most = Math.max(most, j - i + 1);
-  }
-  return most;
 }
 
 beforeAll(async () => {
@@ -143,6 +133,6 @@ describe("failovers under Route53 throttling", () => {
     expect(calls.filter((c) => c.injected).length).toBeGreaterThanOrEqual(injectedThrottles - 1);
     // Over any window of w seconds, at most the share's burst (25) and rate (5 a second): one more for the noise of
     // the emulator logging a call when it has parsed it.
-    for (const w of [1, 2, 5, 10]) expect(peak(times, w)).toBeLessThanOrEqual(25 + 5 * w + 1);
+    for (const w of [1, 2, 5, 10]) expect(peakCalls(times, w)).toBeLessThanOrEqual(25 + 5 * w + 1);
   }, 150_000);
 });

@@ -155,3 +155,13 @@ export class EmulatorControl {
     return this.send("GET", "actions");
   }
 }
+
+/** The most calls in any window of `seconds`, of call times in seconds, ascending. */
+export function peakCalls(times: readonly number[], seconds: number): number {
+  let most = 0;
+  for (let i = 0, j = 0; j < times.length; j++) {
+    while (times[j]! - times[i]! >= seconds) i++;
+    most = Math.max(most, j - i + 1);
+  }
+  return most;
+}

@@ -187,6 +187,7 @@ describe("reading record sets of several names", () => {
     expect(names(read.get(keyOf(keys[0]!)))).toEqual(["api.example.com./euw1", "api.example.com./use1"]);
     expect(names(read.get(keyOf(keys[1]!)))).toEqual(["web.example.com./web-use1"]);
     expect(read.get(keyOf(keys[2]!))).toEqual([]);
-    expect(await listings(before)).toBe(3);
+    // The first page holds api's sets; the second starts at the next key unread, nothing (absent), and holds web's.
+    expect(await listings(before)).toBe(2);
   });
 });

@@ -25,6 +25,27 @@ export function listingOrder(a: RecordKey, b: RecordKey): number {
   return a.type === b.type ? 0 : a.type < b.type ? -1 : 1;
 }
 
+/** Where a page of a listing starts: a name and type, and within a weighted name an identifier. */
+interface ListingStart {
+  name?: string;
+  type?: string;
+  identifier?: string;
+}
+
+/** One page of the zone's listing from `start` (up to 300 record sets), within the budget. */
+function listPage(api: Route53Api, hostedZoneId: string, start: ListingStart, quota: QuotaOptions) {
+  return withQuota(quota, { action: "ListResourceRecordSets" }, () =>
+    api.send(
+      new ListResourceRecordSetsCommand({
+        HostedZoneId: hostedZoneId,
+        StartRecordName: start.name,
+        StartRecordType: start.type as ResourceRecordSet["Type"],
+        StartRecordIdentifier: start.identifier,
+      }),
+    ),
+  );
+}
+
 /**
  * Record sets of a zone in Route53's order, read page by page from `start` for as long as `more` says the records
  * still matter.
@@ -37,19 +58,9 @@ export async function listRecordSets(
   more: (record: ResourceRecordSet) => boolean = () => true,
 ): Promise<ResourceRecordSet[]> {
   const records: ResourceRecordSet[] = [];
-  let next: { name?: string; type?: string; identifier?: string } = start;
+  let next: ListingStart = start;
   for (;;) {
-    const from = next;
-    const page = await withQuota(quota, { action: "ListResourceRecordSets" }, () =>
-      api.send(
-        new ListResourceRecordSetsCommand({
-          HostedZoneId: hostedZoneId,
-          StartRecordName: from.name,
-          StartRecordType: from.type as ResourceRecordSet["Type"],
-          StartRecordIdentifier: from.identifier,
-        }),
-      ),
-    );
+    const page = await listPage(api, hostedZoneId, next, quota);
     for (const record of page.ResourceRecordSets ?? []) {
       if (!more(record)) return records;
       records.push(record);
@@ -75,22 +86,13 @@ export async function readRecordSets(
 ): Promise<Map<string, ResourceRecordSet[]>> {
   let pending = [...new Map(keys.map((k) => [keyOf(k), k])).values()].sort(listingOrder);
   const found = new Map(pending.map((k) => [keyOf(k), [] as ResourceRecordSet[]]));
-  let from: { name?: string; type?: string; identifier?: string } | undefined;
+  let from: ListingStart | undefined;
   while (pending[0]) {
     const head = keyOf(pending[0]);
     // Listed from its own start: whatever an earlier page held of it is read again.
     if (!from) found.set(head, []);
     const start = from ?? { name: fqdn(pending[0].name), type: pending[0].type };
-    const page = await withQuota(quota, { action: "ListResourceRecordSets" }, () =>
-      api.send(
-        new ListResourceRecordSetsCommand({
-          HostedZoneId: hostedZoneId,
-          StartRecordName: start.name,
-          StartRecordType: start.type as ResourceRecordSet["Type"],
-          StartRecordIdentifier: start.identifier,
-        }),
-      ),
-    );
+    const page = await listPage(api, hostedZoneId, start, quota);
     const unread = new Set(pending.map(keyOf));
     const records = page.ResourceRecordSets ?? [];
     for (const record of records) {
