@@ -197,6 +197,31 @@ describe("the traffic step, fencing record and weights in one zone", () => {
     expect((await readFence(route53, where, options))?.record).toMatchObject({ epoch: 2, run: "someone-else" });
   });
 
+  it("a change of the record that is no move (its history, the same epoch) costs one more read, not the move", async () => {
+    await control.configure({ changePropagationSeconds: 0 });
+    const lever = route53Lever(deps());
+    const ctx = context("checkout-run-14", where);
+    const prepared = await lever.prepare(step(), ctx);
+    // The previous run's end, as finishMove writes it: the same region and epoch, only the history differs.
+    const current = await readFence(route53, where, options);
+    const same = { ...current!.record, history: { since: 1_700_000_000_000, by: "manual" as const, penalty: 1 } };
+    await route53.send(
+      new ChangeResourceRecordSetsCommand({
+        HostedZoneId: where.hostedZoneId,
+        ChangeBatch: { Changes: fenceChange(current!.set, fencingRecordSet(where.recordName, 60, same)) },
+      }),
+    );
+    const before = (await control.calls()).length;
+    expect(await lever.act(step(), ctx, prepared.observed)).toMatchObject({ type: "Succeeded", epoch: 2 });
+    expect(await routeCalls(before)).toEqual([
+      "ChangeResourceRecordSets",
+      "ListResourceRecordSets",
+      "ChangeResourceRecordSets",
+      "GetChange",
+    ]);
+    expect((await readFence(route53, where, options))?.record).toMatchObject({ active: "eu-west-1", epoch: 2 });
+  });
+
   it("resumed without what prepare read, reads the zone anew and still makes the one move", async () => {
     const lever = route53Lever(deps());
     const ctx = context("checkout-run-13", where);

@@ -131,32 +131,14 @@ export function route53Lever(deps: LeverDeps): Lever<Route53Step, Observed> {
     },
     async act(step, ctx, prepared) {
       const where = fencingOf(ctx.policy);
+      if (!prepared) return actOn(await observe(deps, step.route53, where), step, ctx, deps);
       // What prepare read moments ago serves: the batch DELETEs the fencing record exactly as read, so had anything
-      // moved it since, the batch fails whole and the step loses the race (as a stale read always would).
-      const { plan, fence } = prepared ?? (await observe(deps, step.route53, where));
-      if (ctx.dryRun) return { type: "Succeeded", observed: { wouldChange: plan.changes.map(describe) } };
-      if (!where) return applyWeights(deps, step.route53.hostedZoneId, plan.changes, ctx);
-      if (fence?.record.active === ctx.run.spec.to && fence.record.run === runName(ctx)) {
-        // Won before a restart: only weights that still differ remain to be moved.
-        const result = await applyWeights(deps, step.route53.hostedZoneId, plan.changes, ctx);
-        return result.type === "Succeeded" ? { ...result, epoch: fence.record.epoch } : result;
-      }
-      // Judged again on the record about to be swapped, at this moment: it says whether an automatic move may go
-      // (invariant 5), and a resumed attempt has just read it anew.
-      const now = deps.now();
-      const refusal = guardStep(
-        {
-          step,
-          binding: { from: ctx.run.spec.from, to: ctx.run.spec.to },
-          ...(fence ? { fencingRecord: fence.record } : {}),
-          ...automaticOf(ctx, now),
-        },
-        ctx.run.spec,
-      ).refusal;
-      if (refusal && atSwap.has(refusal.reason)) {
-        return { type: "Refused", reason: refusal.reason, message: refusal.message };
-      }
-      return swap(deps, where, fence, ctx.run.spec.to, plan.changes, step.route53.hostedZoneId, ctx);
+      // changed it since, the batch fails whole and nothing moved. That change may be no move at all (the previous
+      // run's end clearing "busy" in the same epoch), so the step judges and swaps once more on a fresh read, as an
+      // act that read the record itself would have; a real move in between is refused there.
+      const result = await actOn(prepared, step, ctx, deps);
+      if (result.type !== "Refused" || result.reason !== GuardReason.LostFencingRace) return result;
+      return actOn(await observe(deps, step.route53, where), step, ctx, deps);
     },
     async restore(step, before, ctx) {
       const weights = before.weights as Record<string, number> | undefined;
@@ -179,6 +161,34 @@ export function route53Lever(deps: LeverDeps): Lever<Route53Step, Observed> {
       return swap(deps, where, fence, ctx.run.spec.from, plan.changes, step.route53.hostedZoneId, ctx);
     },
   };
+}
+
+/** The step's act on what was read: the swap (or, for a run that already won, the weights left to move). */
+async function actOn(observed: Observed, step: Route53Step, ctx: LeverContext, deps: LeverDeps): Promise<LeverResult> {
+  const { plan, fence } = observed;
+  const where = fencingOf(ctx.policy);
+  if (ctx.dryRun) return { type: "Succeeded", observed: { wouldChange: plan.changes.map(describe) } };
+  if (!where) return applyWeights(deps, step.route53.hostedZoneId, plan.changes, ctx);
+  if (fence?.record.active === ctx.run.spec.to && fence.record.run === runName(ctx)) {
+    // Won before a restart: only weights that still differ remain to be moved.
+    const result = await applyWeights(deps, step.route53.hostedZoneId, plan.changes, ctx);
+    return result.type === "Succeeded" ? { ...result, epoch: fence.record.epoch } : result;
+  }
+  // Judged again on the record about to be swapped, at this moment: it says whether an automatic move may go
+  // (invariant 5).
+  const refusal = guardStep(
+    {
+      step,
+      binding: { from: ctx.run.spec.from, to: ctx.run.spec.to },
+      ...(fence ? { fencingRecord: fence.record } : {}),
+      ...automaticOf(ctx, deps.now()),
+    },
+    ctx.run.spec,
+  ).refusal;
+  if (refusal && atSwap.has(refusal.reason)) {
+    return { type: "Refused", reason: refusal.reason, message: refusal.message };
+  }
+  return swap(deps, where, fence, ctx.run.spec.to, plan.changes, step.route53.hostedZoneId, ctx);
 }
 
 /** What the step checks again on the record it is about to swap; the weights were judged when it was prepared. */
