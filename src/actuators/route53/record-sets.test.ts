@@ -69,7 +69,7 @@ describe("reading the record sets of several keys", () => {
           expect(zone.requests).toBeLessThanOrEqual(distinct + pages);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 2000 },
     );
   });
 

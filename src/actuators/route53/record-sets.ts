@@ -89,27 +89,31 @@ export async function readRecordSets(
   let from: ListingStart | undefined;
   while (pending[0]) {
     const head = keyOf(pending[0]);
-    // Listed from its own start: whatever an earlier page held of it is read again.
-    if (!from) found.set(head, []);
     const start = from ?? { name: fqdn(pending[0].name), type: pending[0].type };
     const page = await listPage(api, hostedZoneId, start, quota);
     const unread = new Set(pending.map(keyOf));
+    const onPage = new Map<string, ResourceRecordSet[]>();
     const records = page.ResourceRecordSets ?? [];
     for (const record of records) {
       const key = keyOf(recordKey(record));
-      if (unread.has(key)) found.get(key)?.push(record);
+      if (unread.has(key)) onPage.set(key, [...(onPage.get(key) ?? []), record]);
     }
     const last = records.at(-1);
     const cutOff = page.IsTruncated && last ? keyOf(recordKey(last)) : undefined;
-    // The head was listed from where it starts, so the page holds all of it (none: it does not exist). Another key
-    // is complete when the page holds some of it: a key's sets are neighbours, whatever Route53's exact order. Both
-    // unless the page ends inside them.
-    const complete = (key: string) => key !== cutOff && (key === head || (found.get(key)?.length ?? 0) > 0);
+    // The head was listed from where it starts (or is continued), so the page holds the rest of it (none: it does not
+    // exist). Another key is complete when the page holds some of it: a key's sets are neighbours, whatever Route53's
+    // exact order. Both unless the page ends inside them.
+    const complete = (key: string) => key !== cutOff && (key === head || (onPage.get(key)?.length ?? 0) > 0);
+    // A continued head adds to what earlier pages held of it; a key read whole on this page is what it holds.
+    found.set(head, [...(from ? (found.get(head) ?? []) : []), ...(onPage.get(head) ?? [])]);
+    for (const [key, sets] of onPage) if (key !== head && complete(key)) found.set(key, sets);
     pending = pending.filter((k) => !complete(keyOf(k)));
-    from =
-      pending[0] && keyOf(pending[0]) === cutOff
-        ? { name: page.NextRecordName, type: page.NextRecordType, identifier: page.NextRecordIdentifier }
-        : undefined;
+    const continued = pending[0] !== undefined && keyOf(pending[0]) === cutOff;
+    // The key the page ends inside is continued where it ended when it is next; otherwise read from its start later.
+    if (continued && cutOff !== head) found.set(cutOff, onPage.get(cutOff) ?? []);
+    from = continued
+      ? { name: page.NextRecordName, type: page.NextRecordType, identifier: page.NextRecordIdentifier }
+      : undefined;
   }
   return found;
 }
