@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { applyMergePatch, canonicalJson, mergePatch, type Json } from "./merge-patch.js";
+import { applyMergePatch, canonicalJson, jsonEqual, mergePatch, type Json } from "./merge-patch.js";
 
 // JSON without nulls inside objects: RFC 7386 cannot express "set to null", and status never holds nulls.
 const json: fc.Arbitrary<Json> = fc.letrec<{ value: Json }>((tie) => ({
@@ -38,5 +38,39 @@ describe("mergePatch", () => {
       b: { d: null },
       l: [1],
     });
+  });
+});
+
+/** The same document with its keys in another order: what the API server returns for what we built. */
+function reordered(value: Json, flip: boolean): Json {
+  if (Array.isArray(value)) return value.map((v) => reordered(v, !flip));
+  if (typeof value !== "object" || value === null) return value;
+  const entries = Object.entries(value).map(([k, v]) => [k, reordered(v, !flip)] as const);
+  return Object.fromEntries(flip ? entries.reverse() : entries);
+}
+
+describe("jsonEqual", () => {
+  it("says what comparing canonicalJson says, for equal, reordered and different documents", () => {
+    const pair = fc.oneof(
+      fc.tuple(json, json),
+      json.map((a) => [a, reordered(a, true)] as const),
+      fc.tuple(json, json).map(([a, b]) => [{ k: a, x: b }, reordered({ x: b, k: a }, false)] as const),
+    );
+    fc.assert(
+      fc.property(pair, ([a, b]) => {
+        expect(jsonEqual(a, b)).toBe(canonicalJson(a) === canonicalJson(b));
+        expect(jsonEqual(b, a)).toBe(jsonEqual(a, b));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("treats an undefined member as absent, as JSON does", () => {
+    expect(jsonEqual({ a: 1, b: undefined }, { a: 1 })).toBe(true);
+    expect(jsonEqual({ a: 1 }, { a: 1, b: undefined })).toBe(true);
+    expect(jsonEqual({ a: 1, b: undefined }, { a: 1, b: 2 })).toBe(false);
+    expect(jsonEqual([1, { c: [] }], [1, { c: [] }])).toBe(true);
+    expect(jsonEqual([1], { 0: 1 })).toBe(false);
+    expect(jsonEqual("1", 1)).toBe(false);
   });
 });

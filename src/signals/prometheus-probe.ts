@@ -4,6 +4,7 @@
  * means healthy).
  */
 import type { RegionPolicySpecSignalPrometheus } from "../crds/generated/regionpolicies.js";
+import { httpGet } from "./http-get.js";
 import { describeError, type ProbeContext, type ProbeResult } from "./probe.js";
 
 const timeoutMs = 5000;
@@ -33,8 +34,8 @@ export async function probePrometheus(
   const url = new URL("/api/v1/query", source.url);
   url.searchParams.set("query", source.query);
   try {
-    const response = await fetch(url, { signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), context.signal]) });
-    const value = queryValue((await response.json()) as QueryResponse);
+    const response = await httpGet(url, { timeoutMs, signal: context.signal, readBody: true });
+    const value = queryValue(JSON.parse(response.body) as QueryResponse);
     if (typeof value === "string") return { ok: false, detail: value };
     if (Number.isNaN(value)) return { ok: false, detail: "query value is NaN" };
     const { above, below } = source.unhealthyWhen;

@@ -1,6 +1,6 @@
 /** The FailoverPlan's status from one evaluation: every move, the Ready condition, and whether it changed. */
 import { setCondition } from "../../core/conditions.js";
-import { canonicalJson } from "../../core/merge-patch.js";
+import { jsonEqual } from "../../core/merge-patch.js";
 import { toRfc3339 } from "../../core/time.js";
 import type { ConditionUpdate } from "../../core/conditions.js";
 import type { FailoverPlan, FailoverPlanStatus, FailoverPlanStatusMove } from "../../crds/generated/failoverplans.js";
@@ -22,11 +22,10 @@ export function planStatus(
 
 /** What a person would call a change: the verdicts, not the evaluation time or a reworded message. */
 export function readinessChanged(before: FailoverPlanStatus | undefined, after: FailoverPlanStatus): boolean {
-  const verdict = (s: FailoverPlanStatus | undefined) =>
-    canonicalJson({
-      generation: s?.observedGeneration,
-      ready: s?.conditions?.find((c) => c.type === "Ready")?.status,
-      moves: s?.moves?.map((m) => ({ ...m, problems: m.problems?.map((p) => [p.step, p.field, p.reason]) })),
-    });
-  return verdict(before) !== verdict(after);
+  const verdict = (s: FailoverPlanStatus | undefined) => ({
+    generation: s?.observedGeneration,
+    ready: s?.conditions?.find((c) => c.type === "Ready")?.status,
+    moves: s?.moves?.map((m) => ({ ...m, problems: m.problems?.map((p) => [p.step, p.field, p.reason]) })),
+  });
+  return !jsonEqual(verdict(before), verdict(after));
 }

@@ -35,8 +35,8 @@ export class RegionPolicyController {
 
   constructor(private readonly options: RegionPolicyControllerOptions) {
     this.scheduler = new SignalScheduler(options.probes, (sample) => {
-      this.samples.add(sample);
-      options.queue.add(sample.policyKey);
+      // A sample that cannot change the evaluation waits for the policy's next reconcile (sample-buffer.ts).
+      if (this.samples.add(sample)) options.queue.add(sample.policyKey);
     });
   }
 

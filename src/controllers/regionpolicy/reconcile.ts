@@ -5,7 +5,7 @@
 import { systemDampening } from "../../core/dampening/transition-log.js";
 import { evaluatePolicy } from "../../core/evaluate.js";
 import { regionLossUndetectable, unreachableQuorum } from "../../core/health/quorum.js";
-import { canonicalJson } from "../../core/merge-patch.js";
+import { jsonEqual } from "../../core/merge-patch.js";
 import { fenceReadAgeDefaults } from "../../core/plan/fence-read-age.js";
 import { automaticMove, automaticMoveProblem } from "../../core/plan/readiness.js";
 import { resolvePolicy, unprobeableSignals } from "../../core/policy.js";
@@ -81,8 +81,8 @@ function planProblem(
 }
 
 /** Status without the fields that change with every sample, to tell a real change from a refresh. */
-function significant(status: RegionPolicyStatus | undefined): string {
-  return canonicalJson({
+function significant(status: RegionPolicyStatus | undefined) {
+  return {
     ...status,
     signals: status?.signals?.map(({ lastSampleTime: _t, lastDetail: _d, ...rest }) => rest),
     regions: status?.regions?.map(({ penalty: _p, penaltyTime: _pt, ...rest }) => rest),
@@ -90,7 +90,7 @@ function significant(status: RegionPolicyStatus | undefined): string {
     // The view's time moves with every evaluation; its verdicts are what peers need at once.
     view: status?.view && { ...status.view, time: undefined },
     lastDecision: status?.lastDecision && { ...status.lastDecision, message: undefined },
-  });
+  };
 }
 
 function newestSample(status: RegionPolicyStatus | undefined): number {
@@ -119,6 +119,7 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
   for (const s of samples) deps.observer.sampled(namespace, name, s.region, s.signal, s.ok);
   const paused = isPaused(policy);
   const resolved = resolvePolicy(policy.spec);
+  deps.samples.settleAt(key, resolved.dampening);
   // A signal this controller cannot probe is no part of its view (its peers' views may still hold it).
   resolved.signals = resolved.signals.filter((s) => !unprobed.some((u) => u.name === s.name && u.region === s.region));
   // The kill switch outranks the declared mode: observe and record, act on nothing.
@@ -239,7 +240,7 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
   });
   const previous = policy.status;
   const changedDecision = previous?.lastDecision?.time !== status.lastDecision?.time;
-  const due = significant(previous) !== significant(status) || now - newestSample(previous) >= statusRefreshMs;
+  const due = !jsonEqual(significant(previous), significant(status)) || now - newestSample(previous) >= statusRefreshMs;
   if (due) {
     try {
       await deps.store.writePolicyStatus(policy, status);
