@@ -1,16 +1,14 @@
 /**
  * Route53 cost of a steady state: N RegionPolicies (default 1,000) spread over 10 hosted zones, each with its weighted
  * records and fencing record, one HTTP signal per region every 10 s, Manual mode (nothing moves), their FailoverPlans
- * evaluated by plan readiness; one compiled controller process against a real kube-apiserver and the AWS emulator
+ * evaluated by plan readiness; one controller process (the image's bundle) against a real kube-apiserver and the AWS emulator
  * (which meters the account as Route53 does). Once every policy has been evaluated, counts the controller's Route53
  * requests over a window, by action, and any the emulator throttled. Goal (issue 14): well under 10 % of the account's
  * 10 requests a second, i.e. under 60 a minute.
  *   npx tsx bench/route53-steady-state.ts [--policies N] [--zones Z] [--window-seconds S]
  */
-import { execFile } from "node:child_process";
 import { createServer } from "node:http";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, type Change } from "@aws-sdk/client-route-53";
 import { CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import { stringify } from "yaml";
@@ -21,6 +19,7 @@ import { startEnvironment } from "../test/env/environment.js";
 import { installCrds, kubectl } from "../test/env/kubectl.js";
 import { freePort, startProcess } from "../test/env/processes.js";
 import { tenantObjects, tenantServiceAccount } from "../test/fixtures/tenant.js";
+import { buildController, controllerBundle } from "../scripts/build-controller.js";
 import { report } from "./_report.js";
 
 const flag = (name: string, fallback: number) => {
@@ -38,7 +37,7 @@ await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
 const address = server.address();
 const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
 
-await promisify(execFile)("npx", ["tsc", "-p", join(root, "tsconfig.build.json")], { cwd: root });
+await buildController();
 const env = await startEnvironment({ regionCount: 1 });
 let controller: ReturnType<typeof startProcess> | undefined;
 try {
@@ -160,7 +159,7 @@ try {
     process.execPath,
     [
       "--max-old-space-size=128",
-      join(root, "dist", "runtime", "main.js"),
+      controllerBundle,
       ...["--region", "us-east-1", "--kubeconfig", home.kubeconfig, "--lease-namespace", "default"],
       ...["--health-address", `127.0.0.1:${port}`, "--log-level", "warn"],
       ...["--aws-endpoint", env.info.aws.endpoint, "--default-service-account", tenantServiceAccount],

@@ -1,22 +1,22 @@
 /**
  * The controller in steady state at scale: 1,000 RegionPolicies × 3 HTTP signals every 10 s against a local server,
- * one compiled controller process (as the image runs it) against a real kube-apiserver, with the peer region's
+ * one controller process running the image's bundle (scripts/build-controller.ts) against a real kube-apiserver, with the peer region's
  * controller running too (its own cluster, the same 1,000 policies): each controller reads the other's published views
  * through the peer kubeconfig Secret, and a region counts as evaluated only once both controllers' views of it are in
  * (quorum 2). Measures the us-east-1 process's resident memory and CPU over a window once every policy is evaluated.
  * Goal: ≤ 256 MiB and ≤ 0.5 core. `--no-peer` measures one controller alone (quorum 1), as before peer views.
  *   npx tsx bench/steady-state.ts [--policies N] [--window-seconds S] [--heap-mib M] [--no-peer]
  */
-import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import { stringify } from "yaml";
 import { startEnvironment } from "../test/env/environment.js";
 import { installCrds, kubectl } from "../test/env/kubectl.js";
 import { freePort, startProcess } from "../test/env/processes.js";
+import { tenantObjects, tenantServiceAccount } from "../test/fixtures/tenant.js";
+import { buildController, controllerBundle } from "../scripts/build-controller.js";
 import { report } from "./_report.js";
 
 const flag = (name: string, fallback: number) => {
@@ -40,7 +40,7 @@ await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
 const address = server.address();
 const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
 
-await promisify(execFile)("npx", ["tsc", "-p", join(root, "tsconfig.build.json")], { cwd: root });
+await buildController();
 const env = await startEnvironment({ regionCount: withPeer ? 2 : 1 });
 const controllers: ReturnType<typeof startProcess>[] = [];
 try {
@@ -74,7 +74,9 @@ try {
       metadata: { name: `peer-${regionNames[1 - h]}`, namespace: "default" },
       stringData: { kubeconfig: await readFile(peer.kubeconfig, "utf8") },
     };
+    // The peer kubeconfig Secret is read as the policy's tenant ServiceAccount, as the chart sets the controller up.
     const objects = [
+      ...tenantObjects("default"),
       ...(secret ? [secret] : []),
       ...Array.from({ length: policies }, (_, i) => policy(i, peer ? regionNames[1 - h] : undefined)),
     ];
@@ -97,9 +99,10 @@ try {
         process.execPath,
         [
           ...(heapMiB > 0 ? [`--max-old-space-size=${heapMiB}`] : []),
-          join(root, "dist", "runtime", "main.js"),
+          controllerBundle,
           ...["--region", regionNames[h]!, "--kubeconfig", home.kubeconfig, "--lease-namespace", "default"],
           ...["--health-address", `127.0.0.1:${port}`, "--log-level", "warn"],
+          ...["--default-service-account", tenantServiceAccount],
         ],
         join(env.info.dir, `controller-${regionNames[h]}.log`),
       ),

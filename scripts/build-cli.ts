@@ -12,15 +12,15 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chmod, copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { cacheDir } from "../test/env/binaries.js";
+import { dependencyWarningsPrelude, readPackageJson, root, writeLicences } from "./bundle.js";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const cliPackageDir = join(root, "packages", "cli");
 export const bundlePath = join(cliPackageDir, "dist", "switchyard.cjs");
 /** kubectl runs `kubectl switchyard` as the executable named kubectl-switchyard on PATH. */
@@ -34,36 +34,16 @@ const postject = {
 /** The marker Node.js looks for to know a blob was injected (docs: single executable applications). */
 const seaFuse = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2";
 
-interface PackageJson {
-  name: string;
-  version: string;
-  license?: string;
-}
-
-async function readJson<T>(path: string): Promise<T> {
-  return JSON.parse(await readFile(path, "utf8")) as T;
-}
-
 /**
  * Runs before the bundle's first module. CommonJS has no import.meta, and src/crds/definitions.ts computes a path from
- * it when loaded. Node.js does not print the deprecation warnings of code under node_modules (the user cannot fix a
- * dependency); bundled, the dependencies' calls (node-fetch's url.parse, tr46's punycode) no longer look like it, so
- * those two are held back as they would be for the unbundled package. Any other warning still prints.
+ * it when loaded.
  */
 const prelude = `var __importMetaUrl = require("node:url").pathToFileURL(__filename).href;
-(() => {
-  const emitWarning = process.emitWarning;
-  const dependencyDeprecations = new Set(["DEP0040", "DEP0169"]);
-  process.emitWarning = function (warning, ...rest) {
-    const code = typeof rest[0] === "object" && rest[0] !== null ? rest[0].code : rest[1];
-    if (dependencyDeprecations.has(code)) return;
-    return emitWarning.call(process, warning, ...rest);
-  };
-})();`;
+${dependencyWarningsPrelude}`;
 
 /** Bundles src/cli/main.ts into one CommonJS file: the format a single executable's main script must have. */
 export async function buildBundle(): Promise<string> {
-  const { version } = await readJson<PackageJson>(join(root, "package.json"));
+  const { version } = await readPackageJson(root);
   const result = await build({
     entryPoints: [join(root, "src", "cli", "main.ts")],
     outfile: bundlePath,
@@ -77,26 +57,8 @@ export async function buildBundle(): Promise<string> {
     define: { "import.meta.url": "__importMetaUrl", SWITCHYARD_VERSION: JSON.stringify(version) },
   });
   await chmod(bundlePath, 0o755);
-  await writeLicences(Object.keys(result.metafile.inputs));
+  await writeLicences(Object.keys(result.metafile.inputs), bundlePath);
   return bundlePath;
-}
-
-/** THIRD_PARTY_LICENSES.md: each bundled package's name, version, licence and licence text, as their licences ask. */
-async function writeLicences(inputs: string[]): Promise<void> {
-  const dirs = new Set<string>();
-  for (const input of inputs) {
-    const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
-    if (match?.[1]) dirs.add(join(root, match[1]));
-  }
-  const sections: string[] = [];
-  for (const dir of [...dirs].sort()) {
-    const pkg = await readJson<PackageJson>(join(dir, "package.json"));
-    const licenceFile = (await readdir(dir)).find((f) => /^(licen[cs]e|copying)/i.test(f));
-    const text = licenceFile ? (await readFile(join(dir, licenceFile), "utf8")).trim() : "(no licence file shipped)";
-    sections.push(`## ${pkg.name}@${pkg.version} (${pkg.license ?? "unknown"})\n\n\`\`\`\n${text}\n\`\`\`\n`);
-  }
-  const header = "# Third-party software bundled in switchyard.cjs\n\n";
-  await writeFile(join(dirname(bundlePath), "THIRD_PARTY_LICENSES.md"), header + sections.join("\n"));
 }
 
 /** postject's API module, fetched once with `npm pack` and checked against the pinned integrity, then cached. */
