@@ -24,7 +24,8 @@ const reachabilityTimeoutMs = 3_000;
 /** The Secret key that turns a kubeconfig into an EKS one: JSON {clusterName, roleARN?, region?}. */
 export const awsAuthConfigKey = "awsAuthConfig";
 
-export type PeerCredentialsProblemReason = "PeerCredentialsRefused" | "PeerCredentialsInvalid";
+export type PeerCredentialsProblemReason =
+  "PeerCredentialsRefused" | "PeerCredentialsInvalid" | "PeerCredentialsUnreadable";
 
 /** A peer kubeconfig Secret that was not used, and why: what the RegionPolicy's condition says. */
 export class PeerCredentialsProblem extends Error {
@@ -49,6 +50,20 @@ export interface PeerClustersOptions {
 }
 
 type Authenticator = Parameters<KubeConfig["addAuthenticator"]>[0];
+
+/** Why a Secret read failed, in the API server's words (its status message names the Secret, never its data). */
+function unreadable(error: unknown): string {
+  const { code, body } = error as { code?: number; body?: unknown };
+  if (code === 404) return "it does not exist";
+  const message = (() => {
+    try {
+      return (JSON.parse(String(body)) as { message?: string }).message;
+    } catch {
+      return undefined;
+    }
+  })();
+  return message ?? (error instanceof Error ? error.message : String(error));
+}
 
 export class PeerClusters {
   private readonly cache = new Map<
@@ -82,8 +97,15 @@ export class PeerClusters {
     const secret = await this.secretsFor(namespace, policy)
       .readNamespacedSecret({ name: ref.name, namespace })
       .catch((error: unknown) => {
-        // A deleted Secret's refusal is no longer the policy's problem.
-        if ((error as { code?: number }).code === 404) this.cache.delete(cacheKey);
+        // Remembered until a read succeeds, so the policy says why its peer is absent (no ServiceAccount to read the
+        // Secret as, RBAC, a missing Secret) instead of counting one observer fewer in silence.
+        const problem = new PeerCredentialsProblem(
+          "PeerCredentialsUnreadable",
+          `${namespace}/${ref.name}`,
+          key,
+          `cannot be read: ${unreadable(error)}`,
+        );
+        this.cache.set(cacheKey, { resourceVersion: "", kubeConfig: problem });
         throw error;
       });
     const resourceVersion = secret.metadata?.resourceVersion ?? "";
@@ -119,9 +141,10 @@ export class PeerClusters {
     }
     const first = found[0];
     if (!first) return undefined;
-    const reason = found.some((f) => f.problem.reason === "PeerCredentialsRefused")
-      ? "PeerCredentialsRefused"
-      : first.problem.reason;
+    const reasons = new Set(found.map((f) => f.problem.reason));
+    const reason =
+      (["PeerCredentialsRefused", "PeerCredentialsInvalid"] as const).find((r) => reasons.has(r)) ??
+      first.problem.reason;
     const message = found.map((f) => `region ${f.region}: ${f.problem.message}`).join("; ");
     return { reason, message: `${message} (see docs/peer-credentials.md)` };
   }

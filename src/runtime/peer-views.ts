@@ -10,6 +10,7 @@
 import type { V1Lease } from "@kubernetes/client-node";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { ObserverView } from "../core/health/region-health.js";
+import { jsonEqual } from "../core/merge-patch.js";
 import { group, plurals, version } from "../crds/definitions.js";
 import type { RegionPolicy } from "../crds/generated/regionpolicies.js";
 import { Informer } from "./kube/informer.js";
@@ -57,6 +58,19 @@ export function publishedView(policy: RegionPolicy): ObserverView | undefined {
       failingSignals: r.failingSignals ?? [],
     })),
   };
+}
+
+/**
+ * Whether a peer's new status tells this controller anything: its view's verdicts or the epoch it read. A peer
+ * refreshes its status every minute with only times moved; the cache takes those in, but waking the policy for each
+ * would double the reconciles of a thousand steady policies for nothing (the fresher time counts at the next one).
+ */
+export function peerNews(before: RegionPolicy | undefined, after: RegionPolicy): boolean {
+  const verdicts = (p: RegionPolicy | undefined) => {
+    const view = p && publishedView(p);
+    return { observer: view?.observer, regions: view?.regions, epoch: p?.status?.epoch };
+  };
+  return !jsonEqual(verdicts(before), verdicts(after));
 }
 
 export class PeerViews {
@@ -144,7 +158,7 @@ export class PeerViews {
         logger: this.options.log.child({ peer: region, namespace }),
       });
       const wake = (p: RegionPolicy) => this.options.onChange(namespace, p.metadata.name ?? "");
-      informer.addHandlers({ add: wake, update: (_old, p) => wake(p), delete: wake });
+      informer.addHandlers({ add: wake, update: (old, p) => peerNews(old, p) && wake(p), delete: wake });
       const { lease: where } = this.options;
       const lease = new Informer<V1Lease>({
         kubeConfig,

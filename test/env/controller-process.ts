@@ -1,6 +1,6 @@
 /**
- * A real controller process (src/runtime/main.ts run by tsx) against a local control plane, as a test or the demo
- * starts it: its own health port, its log in a file, SIGTERM for a graceful stop and SIGKILL for a crash.
+ * A real controller process (src/runtime/main.ts run by tsx, or the image's bundle) against a local control plane, as
+ * a test or the demo starts it: its own health port, its log in a file, SIGTERM for a graceful stop and SIGKILL for a crash.
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -36,6 +36,8 @@ export interface ControllerProcessOptions {
    */
   defaultServiceAccount?: string | null;
   extraArgs?: string[];
+  /** a built controller module run by a bare node (scripts/build-controller.ts), instead of the sources by tsx */
+  entry?: string;
   /** false: return once it serves /healthz, without waiting for /readyz (for a story about why it is not ready) */
   waitForReady?: boolean;
   /** failpoints (src/runtime/failpoints.ts) at which the process kills itself */
@@ -47,9 +49,7 @@ export async function startControllerProcess(options: ControllerProcessOptions):
   const identity = options.identity ?? `${options.region}-${port}`;
   const lease = options.lease ?? { durationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 };
   const args = [
-    "--import",
-    "tsx",
-    join(root, "src", "runtime", "main.ts"),
+    ...(options.entry ? [options.entry] : ["--import", "tsx", join(root, "src", "runtime", "main.ts")]),
     ...["--region", options.region, "--kubeconfig", options.kubeconfig, "--identity", identity],
     ...["--health-address", `127.0.0.1:${port}`, "--lease-namespace", options.leaseNamespace ?? "default"],
     ...["--lease-duration-seconds", String(lease.durationSeconds)],

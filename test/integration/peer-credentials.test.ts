@@ -23,6 +23,7 @@ import { parse, stringify } from "yaml";
 import type { RegionPolicy } from "../../src/crds/generated/regionpolicies.js";
 import { decodeToken, EksTokens, encodeToken } from "../../src/runtime/eks-token.js";
 import { PeerClusters, PeerCredentialsProblem, type PeerClustersOptions } from "../../src/runtime/peer-clusters.js";
+import { impersonating } from "../../src/runtime/tenant-clients.js";
 import { ensureBinaries } from "../env/binaries.js";
 import { startControlPlane, type ControlPlane } from "../env/control-plane.js";
 import { startControllerProcess, type ControllerProcess } from "../env/controller-process.js";
@@ -259,6 +260,33 @@ describe("inline credentials", () => {
     await createSecret("client-cert", { kubeconfig: await readFile(eks.info.kubeconfig, "utf8") });
     const cert = await peersFor("client-cert").kubeConfigFor("eu-west-1", namespace);
     expect(await whoAmI(cert)).toBe("admin");
+  });
+});
+
+describe("a peer kubeconfig Secret that cannot be read", () => {
+  it("is the policy's problem, said in the API server's words, until a read succeeds", async () => {
+    const peers = peersFor("arrives-later");
+    await expect(peers.kubeConfigFor("eu-west-1", namespace)).rejects.toMatchObject({ code: 404 });
+    expect(peers.problemOf(policyNaming("arrives-later"))).toEqual({
+      reason: "PeerCredentialsUnreadable",
+      message: `region eu-west-1: Secret ${namespace}/arrives-later key kubeconfig: cannot be read: it does not exist (see docs/peer-credentials.md)`,
+    });
+    // Read as a tenant whose RBAC does not reach Secrets: the API server's refusal is the message.
+    const nobody = impersonating(localKc, `system:serviceaccount:${namespace}:nobody`).makeApiClient(CoreV1Api);
+    const forbidden = new PeerClusters(
+      localKc,
+      "us-east-1",
+      () => [policyNaming("arrives-later")],
+      () => nobody,
+    );
+    await expect(forbidden.kubeConfigFor("eu-west-1", namespace)).rejects.toMatchObject({ code: 403 });
+    expect(forbidden.problemOf(policyNaming("arrives-later"))?.message).toMatch(
+      /cannot be read: secrets "arrives-later" is forbidden: User "system:serviceaccount:[^"]+:nobody" cannot get/,
+    );
+
+    await createSecret("arrives-later", { kubeconfig: await readFile(eks.info.kubeconfig, "utf8") });
+    expect(await whoAmI(await peers.kubeConfigFor("eu-west-1", namespace))).toBe("admin");
+    expect(peers.problemOf(policyNaming("arrives-later"))).toBeUndefined();
   });
 });
 

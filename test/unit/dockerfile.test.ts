@@ -66,7 +66,7 @@ function violations(text: string): string[] {
   const user = users.at(-1)?.args ?? "";
   if (!/^[1-9]\d*(:[1-9]\d*)?$/.test(user)) problems.push(`USER ${user || "(unset)"} is not a numeric non-root user`);
   const entrypoint = runtime.instructions.find((i) => i.keyword === "ENTRYPOINT")?.args ?? "";
-  if (!entrypoint.includes('"dist/runtime/main.js"')) problems.push(`ENTRYPOINT ${entrypoint} is not the controller`);
+  if (!entrypoint.includes('"controller.mjs"')) problems.push(`ENTRYPOINT ${entrypoint} is not the controller bundle`);
   const build = stages.slice(0, -1);
   if (build.some((stage) => stage.platform !== "$BUILDPLATFORM")) {
     problems.push("a build stage is not on $BUILDPLATFORM (it would be emulated for every target platform)");
@@ -74,9 +74,11 @@ function violations(text: string): string[] {
   if (/amd64|x86_64|x64|arm64|aarch64/.test(all.map((i) => i.args).join("\n"))) {
     problems.push("an architecture-specific step");
   }
-  if (!all.some((i) => i.keyword === "RUN" && i.args.includes("cp src/crds/*.yaml dist/crds/"))) {
-    problems.push("the CRD files are not copied beside dist/crds/definitions.js");
+  // The script puts the CRD files the controller reads at start beside the bundle.
+  if (!all.some((i) => i.keyword === "RUN" && i.args.includes("scripts/build-controller.ts"))) {
+    problems.push("the controller bundle is not built by scripts/build-controller.ts");
   }
+  if (!runtimeText.includes("COPY --from=build /src/dist/image ./")) problems.push("the runtime does not get the bundle");
   const labels = runtime.instructions
     .filter((i) => i.keyword === "LABEL")
     .map((i) => i.args)
@@ -111,7 +113,8 @@ describe("the controller image (Dockerfile)", () => {
     ["a node base at run time", (d: string) => d.replace(/gcr\.io\/distroless\/nodejs24-debian12:nonroot/, "node:24")],
     ["an emulated build stage", (d: string) => d.replace("--platform=$BUILDPLATFORM ", "")],
     ["an arch-specific step", (d: string) => d.replace("RUN npm ci", "RUN uname -m | grep x86_64 && npm ci")],
-    ["no CRD files", (d: string) => d.replace("cp src/crds/*.yaml dist/crds/", "true")],
+    ["no bundle built", (d: string) => d.replace("RUN npx tsx scripts/build-controller.ts", "RUN true")],
+    ["the compiled tree shipped", (d: string) => d.replace("/src/dist/image ./", "/src/dist ./dist")],
     ["no source label", (d: string) => d.replace(/org\.opencontainers\.image\.source=/, "org.example.source=")],
   ])("rejects %s", (_name, mutate) => {
     const mutated = mutate(dockerfile);

@@ -229,6 +229,24 @@ describe("reconcileRegionPolicy", () => {
     expect(store.runs).toHaveLength(1);
   });
 
+  it("reports a peer kubeconfig it cannot read as Ready=False with an Event, and still fails over", async () => {
+    const { store, tick, status, events, deps } = setup("eu-west-1");
+    const message =
+      "region us-east-1: Secret default/peer key kubeconfig: cannot be read: no ServiceAccount to act as in namespace default";
+    Object.assign(deps, {
+      peers: { viewsOf: () => [], credentialsProblem: () => ({ reason: "PeerCredentialsUnreadable", message }) },
+    });
+    await tick(true, 2);
+    await tick(false, 3);
+    expect(status()?.conditions?.find((c) => c.type === "Ready")).toMatchObject({
+      status: "False",
+      reason: "PeerCredentialsUnreadable",
+      message,
+    });
+    expect(events.filter((e) => e.reason === "PeerCredentialsUnreadable")).toHaveLength(1);
+    expect(store.runs).toHaveLength(1);
+  });
+
   it("reports a missing plan as Ready=False with an Event, and creates no run", async () => {
     const { store, tick, status, events } = setup("eu-west-1");
     store.plans.clear();

@@ -155,15 +155,20 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
   const quorum = unreachableQuorum(resolved, deps.localRegion);
   const plan = deps.store.plan(namespace, policy.spec.automation.failoverPlanRef?.name ?? "");
   const acting = policyActingAs(namespace, policy.spec, plan?.spec, deps.tenancy ?? {});
+  const credentials = deps.peers?.credentialsProblem?.(policy);
+  // A refused or invalid Secret is the tenant's text and stays wrong until changed; one that could not be read (RBAC,
+  // no ServiceAccount, an API server's bad moment) only costs the peer's view, which the quorum already accounts for.
+  const unreadable = credentials?.reason === "PeerCredentialsUnreadable" ? credentials : undefined;
   const notReady =
     planProblem(policy, deps, acting) ??
-    deps.peers?.credentialsProblem?.(policy) ??
+    (unreadable ? undefined : credentials) ??
     (quorum && { reason: "QuorumUnreachable", message: quorum.message });
   // Reported as Ready=False, but no reason to hold a failover back: the traffic step reads the record again itself,
   // and a plan check that fails (a peer cluster down, lag) may be exactly the outage the failover is for.
   const reported =
     notReady ??
     [
+      unreadable,
       unprobed.length > 0
         ? { reason: "PeerKubeconfigMissing", message: unprobed.map((u) => u.message).join("; ") }
         : undefined,
