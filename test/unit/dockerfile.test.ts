@@ -78,7 +78,8 @@ function violations(text: string): string[] {
   if (!all.some((i) => i.keyword === "RUN" && i.args.includes("scripts/build-controller.ts"))) {
     problems.push("the controller bundle is not built by scripts/build-controller.ts");
   }
-  if (!runtimeText.includes("COPY --from=build /src/dist/image ./")) problems.push("the runtime does not get the bundle");
+  if (!runtimeText.includes("COPY --from=build /src/dist/image ./"))
+    problems.push("the runtime does not get the bundle");
   const labels = runtime.instructions
     .filter((i) => i.keyword === "LABEL")
     .map((i) => i.args)
