@@ -46,6 +46,12 @@ function runInProgress(policy: RegionPolicy, runs: FailoverRun[], now: number): 
   return now - Date.parse(last.time ?? "") < unseenRunGraceMs ? last.runRef.name : false;
 }
 
+/** When the newest finished run of the policy here ended: its swap makes older listings of the record stale. */
+function lastRunEnd(runs: FailoverRun[]): { runFinishedAt?: number } {
+  const ends = runs.map((run) => Date.parse(run.status?.finishedAt ?? "")).filter(Number.isFinite);
+  return ends.length > 0 ? { runFinishedAt: Math.max(...ends) } : {};
+}
+
 /** Why the policy cannot act on a decision, if it cannot: a Ready=False reason users see in status and Events. */
 function planProblem(
   policy: RegionPolicy,
@@ -132,6 +138,7 @@ export async function reconcileRegionPolicy(key: string, deps: RegionPolicyDeps)
       localRegion: deps.localRegion,
       runInProgress: inProgress !== false,
       peerEpochs: deps.peers?.epochsOf?.(policy) ?? [],
+      ...lastRunEnd(runs),
       now,
     },
     ages: deps.fenceReadAges ?? fenceReadAgeDefaults,

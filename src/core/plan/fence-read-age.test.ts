@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RegionPolicyStatus } from "../../crds/generated/regionpolicies.js";
-import { fenceReadAge, unsettledBy, type FenceReadFacts } from "./fence-read-age.js";
+import { fenceReadAge, readAnewBecause, unsettledBy, type FenceReadFacts } from "./fence-read-age.js";
 
 const now = 1_700_000_000_000;
 const ages = { settledMs: 30_000, unsettledMs: 5_000 };
@@ -68,7 +68,6 @@ describe("how old a fencing record a reconcile may act on", () => {
       },
       "the record calls a move in progress",
     ],
-    ["a peer that has read a newer epoch", { peerEpochs: [3, 4] }, "a peer has read epoch 4"],
     ["a record at another epoch", { record: { active: "eu-west-1", epoch: 4 } }, "the record moved to epoch 4"],
     [
       "the active region's role state behind its epoch",
@@ -78,5 +77,24 @@ describe("how old a fencing record a reconcile may act on", () => {
   ])("is the short age with %s", (_what, over, why) => {
     expect(unsettledBy(facts(over))).toBe(why);
     expect(fenceReadAge(facts(over), ages)).toBe(5_000);
+  });
+});
+
+describe("readAnewBecause", () => {
+  it.each<[string, Partial<FenceReadFacts>, string]>([
+    [
+      "a run here that ended within the short age",
+      { runFinishedAt: now - 4_999 },
+      "a run of the policy has just ended",
+    ],
+    ["a peer that has read a newer epoch", { peerEpochs: [3, 4] }, "a peer has read epoch 4"],
+  ])("reads the record anew (age 0) after %s", (_what, over, why) => {
+    expect(readAnewBecause(facts(over), ages)).toBe(why);
+    expect(fenceReadAge(facts(over), ages)).toBe(0);
+  });
+
+  it("does not for a run that ended longer ago, or a peer at the same or an older epoch", () => {
+    expect(readAnewBecause(facts({ runFinishedAt: now - 5_000, peerEpochs: [3, 2] }), ages)).toBeUndefined();
+    expect(fenceReadAge(facts({ runFinishedAt: now - 60_000 }), ages)).toBe(30_000);
   });
 });

@@ -28,7 +28,25 @@ export interface FenceReadFacts {
   peerEpochs?: readonly number[];
   /** the record as just read, when there is one: a move it calls in progress unsettles the policy */
   record?: FencingRecord;
+  /** when the newest finished run of the policy in this cluster ended */
+  runFinishedAt?: number;
   now: number;
+}
+
+/**
+ * Why the record must be read anew rather than from any listing, or undefined: it is known to have just moved. A run
+ * here that ended within the short age swapped it after most listings taken while it ran; a peer that published a
+ * newer epoch read a record newer than any this controller holds. Reading those from a cache would keep the status
+ * (and what drills and peers read from it) on the old active region for up to an age after the move.
+ */
+export function readAnewBecause(facts: FenceReadFacts, ages: FenceReadAges): string | undefined {
+  const { status, runFinishedAt, now } = facts;
+  if (runFinishedAt !== undefined && now - runFinishedAt >= 0 && now - runFinishedAt < ages.unsettledMs) {
+    return "a run of the policy has just ended";
+  }
+  const newer = (facts.peerEpochs ?? []).find((e) => e > (status?.epoch ?? 0));
+  if (newer !== undefined && status?.epoch !== undefined) return `a peer has read epoch ${newer}`;
+  return undefined;
 }
 
 /** Why the policy is not settled, or undefined when it is. */
@@ -53,5 +71,6 @@ export function unsettledBy(facts: FenceReadFacts): string | undefined {
 }
 
 export function fenceReadAge(facts: FenceReadFacts, ages: FenceReadAges): number {
+  if (readAnewBecause(facts, ages) !== undefined) return 0;
   return unsettledBy(facts) === undefined ? ages.settledMs : ages.unsettledMs;
 }
