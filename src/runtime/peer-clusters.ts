@@ -11,6 +11,7 @@
 import type { OutgoingHttpHeaders } from "node:http";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { AppsV1Api, CoreV1Api, VersionApi, type User } from "@kubernetes/client-node";
+import { errorMessage } from "../core/errors.js";
 import { PooledKubeConfig } from "./kube/pooled-kube-config.js";
 import type { RegionPolicy } from "../crds/generated/regionpolicies.js";
 import { parseAwsAuthConfig, type AwsAuthConfig, type EksTokens } from "./eks-token.js";
@@ -62,7 +63,7 @@ function unreadable(error: unknown): string {
       return undefined;
     }
   })();
-  return message ?? (error instanceof Error ? error.message : String(error));
+  return message ?? errorMessage(error);
 }
 
 export class PeerClusters {

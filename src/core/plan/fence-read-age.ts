@@ -6,9 +6,9 @@
  * change since. The age bounds how soon a controller that sees nothing amiss notices a move another controller made —
  * for the region that lost the epoch, how soon it fences itself — so whatever hints at a move reads at the short age:
  * a region some observer (any controller, Route53's checkers) finds failing, a run of the policy under way
- * here, a record this controller has not read yet or calls a move in progress, a peer controller that has read a
- * newer epoch than this one (its published status: with peers configured, a move is noticed within one short age of
- * the peer reading it), and an active region whose role state has not followed its epoch yet.
+ * here, a record this controller has not read yet or calls a move in progress, and an active region whose role state
+ * has not followed its epoch yet. What says a move has just happened — a run here that just ended, a peer controller
+ * that has read a newer epoch (its published status) — reads the record anew (readAnewBecause).
  */
 import type { RegionPolicyStatus } from "../../crds/generated/regionpolicies.js";
 import type { FencingRecord } from "./fencing.js";
@@ -44,8 +44,10 @@ export function readAnewBecause(facts: FenceReadFacts, ages: FenceReadAges): str
   if (runFinishedAt !== undefined && now - runFinishedAt >= 0 && now - runFinishedAt < ages.unsettledMs) {
     return "a run of the policy has just ended";
   }
-  const newer = (facts.peerEpochs ?? []).find((e) => e > (status?.epoch ?? 0));
-  if (newer !== undefined && status?.epoch !== undefined) return `a peer has read epoch ${newer}`;
+  if (status?.epoch === undefined) return undefined;
+  const epoch = status.epoch;
+  const newer = (facts.peerEpochs ?? []).find((e) => e > epoch);
+  if (newer !== undefined) return `a peer has read epoch ${newer}`;
   return undefined;
 }
 
@@ -59,8 +61,6 @@ export function unsettledBy(facts: FenceReadFacts): string | undefined {
     (r) => r.health === "Unhealthy" || (r.failingObservers ?? []).length > 0,
   );
   if (troubled) return `${troubled.name} is failing to some observer`;
-  const newer = (facts.peerEpochs ?? []).find((e) => e > (status.epoch ?? 0));
-  if (newer !== undefined) return `a peer has read epoch ${newer}`;
   const busyUntil = record?.history?.busyUntil;
   if (busyUntil !== undefined && busyUntil > now) return "the record calls a move in progress";
   if (record && record.epoch !== status.epoch) return `the record moved to epoch ${record.epoch}`;
