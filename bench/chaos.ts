@@ -1,6 +1,6 @@
 /**
- * Chaos campaigns against real processes: two control planes, the AWS emulator, one controller per region, the
- * checkout world with automatic failover and failback, and a seeded random schedule of faults per campaign:
+ * Chaos campaigns against real processes: two control planes, the AWS emulator, one controller per region (the
+ * image's bundle, scripts/build-controller.ts, as it runs in production), the checkout world with automatic failover and failback, and a seeded random schedule of faults per campaign:
  *   - per-observer view partitions: each cluster's copy of the policy probes endpoints of its own, so one controller
  *     can see a region failing while the other sees it fine (and both can flap independently);
  *   - SIGKILL of either controller at any moment, restarted a few seconds later;
@@ -14,10 +14,13 @@
  *                                convergence allows (the fencing read age, two reconciles), while both controllers run;
  *   violations                   the two above, plus an epoch that went down, and promotion calls without an epoch of
  *                                their own (two promotions for one epoch would be a second writer in the database).
- *   npx tsx bench/chaos.ts [--campaigns N] [--seconds S] [--seed N]
+ *   npx tsx bench/chaos.ts [--campaigns N] [--seconds S] [--seed N] [--from K]
+ * `--from K` starts at the seed's campaign K, so a long series can be run as shards (each its own processes):
+ * `--campaigns 50 --from 0`, `--campaigns 50 --from 50`, … together are the seed's first campaigns, each replayable.
  */
 import { mkdtemp } from "node:fs/promises";
 import { join } from "node:path";
+import { buildController, controllerBundle } from "../scripts/build-controller.js";
 import { readFence } from "../src/actuators/route53/fencing-record.js";
 import type { FencingRecord } from "../src/core/plan/fencing.js";
 import { route53Client } from "../test/env/aws-clients.js";
@@ -43,6 +46,7 @@ const flag = (name: string, fallback: number) => {
 const campaigns = flag("--campaigns", 50);
 const seconds = flag("--seconds", 45);
 const seed = flag("--seed", 1);
+const from = flag("--from", 0);
 const holdDownSeconds = 8;
 /** How long both regions may look writable before it counts: the short fencing read age (5 s, a failing region
  * unsettles every observer's policy) and two reconciles, generously. */
@@ -76,6 +80,7 @@ interface Findings {
   transitions: number;
 }
 
+await buildController();
 const env = await startEnvironment({ regionCount: 2 });
 const control = new EmulatorControl(env.info.aws.endpoint);
 const clusters = Object.fromEntries(env.info.regions.map((r) => [r.name, new Cluster(env.info, r)])) as Record<
@@ -96,11 +101,11 @@ const total: Findings = {
 };
 let done = 0;
 try {
-  for (let c = 0; c < campaigns; c++) {
+  for (let c = from; c < from + campaigns; c++) {
     const found = await campaign(c, random(seed * 100_003 + c));
     for (const key of Object.keys(total) as (keyof Findings)[]) total[key] += found[key];
     done++;
-    console.log(`campaign ${c + 1}/${campaigns}: ${JSON.stringify(found)}`);
+    console.log(`campaign ${c + 1}/${from + campaigns} (${new Date().toISOString()}): ${JSON.stringify(found)}`);
   }
 } finally {
   await env.stop();
@@ -123,7 +128,14 @@ async function campaign(index: number, rand: () => number): Promise<Findings> {
     views[observer] = {} as Record<Region, RegionEndpoint>;
     for (const region of regions) views[observer][region] = await RegionEndpoint.start();
   }
-  const controllers = new Controllers({ aws: env.info.aws, lease, leaseName: namespace, namespace, logDir });
+  const controllers = new Controllers({
+    aws: env.info.aws,
+    lease,
+    leaseName: namespace,
+    namespace,
+    logDir,
+    entry: controllerBundle,
+  });
   const running = {} as Record<Region, ControllerProcess | undefined>;
   try {
     const aws = await seedCheckoutAws(env.info.aws);
