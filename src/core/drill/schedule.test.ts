@@ -30,6 +30,25 @@ describe("nextRunnable: the next due time that would actually start", () => {
       next: "2025-11-02T05:30:00Z",
     },
     {
+      name: "an allowed window in New York's fall-back overlap is open at its second pass too",
+      spec: {
+        schedule: "0 * * * *",
+        allowedWindows: [{ days: ["Sun"], startTime: "01:01", endTime: "02:01", timeZone: "America/New_York" }],
+      },
+      after: "2025-11-02T04:30:00Z",
+      // 05:00Z and 06:00Z are 01:00 EDT and 01:00 EST, before the window; 07:00Z is 02:00 EST, inside it
+      next: "2025-11-02T07:00:00Z",
+    },
+    {
+      name: "an allowed window already past at its first pass opens again in the repeated hour",
+      spec: {
+        schedule: "*/5 * * * *",
+        allowedWindows: [{ days: ["Sun"], startTime: "01:01", endTime: "01:20", timeZone: "America/New_York" }],
+      },
+      after: "2025-11-02T05:30:00Z", // 01:30 EDT
+      next: "2025-11-02T06:05:00Z", // 01:05 EST
+    },
+    {
       name: "a blocked date (in the schedule's zone) moves the drill to the next day",
       spec: { schedule: "0 9 * * *", timeZone: "America/New_York", blockedDates: ["2025-07-04"] },
       after: "2025-07-04T00:00:00Z",

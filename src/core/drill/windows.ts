@@ -4,9 +4,12 @@
  * time steps over a closed period instead of trying every due time inside it.
  */
 import { SkipReason, type Skip } from "./reasons.js";
-import type { DrillCalendar } from "./spec.js";
+import type { AllowedWindow, DrillCalendar } from "./spec.js";
 import { toRfc3339 } from "../time.js";
-import { wallClock } from "./zoned-time.js";
+import { floorToMinute, offsetChangeBetween, wallClock } from "./zoned-time.js";
+
+/** Longer than a week, so the bound for a window opening once a week still looks past its next opening. */
+const OFFSET_LOOKAHEAD_MS = 8 * 24 * 3600_000;
 
 export interface Excluded extends Skip {
   /** No time before this can pass the same check. */
@@ -49,12 +52,29 @@ export function outsideAllowedWindows(calendar: DrillCalendar, t: number): Exclu
     return w.days.has(local.weekday) && w.start <= local.minutes && local.minutes < w.end;
   });
   if (inside) return undefined;
-  const opens = Math.min(...calendar.allowed.map((w) => w.opens.next(t) ?? Number.POSITIVE_INFINITY));
+  const opens = Math.min(...calendar.allowed.map((w) => openingBound(w, t)));
   return {
     reason: SkipReason.OutsideAllowedWindow,
     message: `${toRfc3339(t)} is outside every allowed window`,
     clearFrom: opens,
   };
+}
+
+/**
+ * An instant no later than the window's next opening after t. croner's opening is the wall-clock start time's first
+ * pass only, but the window is judged on the wall clock, which passes its start time a second time after a fall-back
+ * change: so the bound is also the next offset change, and the start time on t's own wall clock (when t is in the
+ * repeated hour itself, croner's next opening is a week away).
+ */
+function openingBound(w: AllowedWindow, t: number): number {
+  const byCron = w.opens.next(t) ?? Number.POSITIVE_INFINITY;
+  const change = offsetChangeBetween(t, Math.min(byCron, t + OFFSET_LOOKAHEAD_MS), w.timeZone);
+  const local = wallClock(t, w.timeZone);
+  const sameDay =
+    w.days.has(local.weekday) && local.minutes < w.start
+      ? floorToMinute(t) + (w.start - local.minutes) * 60_000
+      : Number.POSITIVE_INFINITY;
+  return Math.min(byCron, sameDay, change ?? Number.POSITIVE_INFINITY);
 }
 
 /** The first calendar check a time fails, in a fixed order so the reason recorded for a time is stable. */

@@ -54,6 +54,35 @@ export function wallClock(epochMs: number, timeZone: string): WallClock {
   };
 }
 
+const MINUTE_MS = 60_000;
+
+export function floorToMinute(epochMs: number): number {
+  return Math.floor(epochMs / MINUTE_MS) * MINUTE_MS;
+}
+
+/** How far the zone's wall clock is ahead of UTC at an instant, in milliseconds (whole minutes). */
+export function utcOffsetMs(epochMs: number, timeZone: string): number {
+  const { date, minutes } = wallClock(epochMs, timeZone);
+  return Date.parse(`${date}T00:00:00Z`) + minutes * MINUTE_MS - floorToMinute(epochMs);
+}
+
+/**
+ * The first whole minute in (afterMs, untilMs] at which the zone's UTC offset differs from its offset at afterMs, by
+ * bisection. It assumes at most one change in the span, which holds for spans of a few weeks in every zone.
+ */
+export function offsetChangeBetween(afterMs: number, untilMs: number, timeZone: string): number | undefined {
+  const before = utcOffsetMs(afterMs, timeZone);
+  let lo = floorToMinute(afterMs);
+  let hi = floorToMinute(untilMs);
+  if (utcOffsetMs(hi, timeZone) === before) return undefined;
+  while (hi - lo > MINUTE_MS) {
+    const mid = floorToMinute(lo + (hi - lo) / 2);
+    if (utcOffsetMs(mid, timeZone) === before) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}
+
 /** "HH:MM" → minutes since midnight. */
 export function minutesOf(hhmm: string): number {
   const [h = "0", m = "0"] = hhmm.split(":");
