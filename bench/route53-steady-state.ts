@@ -159,6 +159,7 @@ try {
     process.execPath,
     [
       "--max-old-space-size=128",
+      "--max-semi-space-size=16",
       controllerBundle,
       ...["--region", "us-east-1", "--kubeconfig", home.kubeconfig, "--lease-namespace", "default"],
       ...["--health-address", `127.0.0.1:${port}`, "--log-level", "warn"],

@@ -5,7 +5,7 @@
  * through the peer kubeconfig Secret, and a region counts as evaluated only once both controllers' views of it are in
  * (quorum 2). Measures the us-east-1 process's resident memory and CPU over a window once every policy is evaluated.
  * Goal: ≤ 256 MiB and ≤ 0.5 core. `--no-peer` measures one controller alone (quorum 1), as before peer views.
- *   npx tsx bench/steady-state.ts [--policies N] [--window-seconds S] [--heap-mib M] [--no-peer]
+ *   npx tsx bench/steady-state.ts [--policies N] [--window-seconds S] [--heap-mib M] [--semi-space-mib M] [--no-peer] [--cpu-prof DIR]
  */
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
@@ -30,7 +30,13 @@ const windowSeconds = flag("--window-seconds", 60);
  * with which V8 on a large machine lets garbage pile up far past what is live before collecting it.
  */
 const heapMiB = flag("--heap-mib", 128);
+/** V8's semi-space size, as the chart sets it: with an old-space limit alone V8 shrinks the young generation to ~1 MiB. */
+const semiSpaceMiB = flag("--semi-space-mib", 16);
 const withPeer = !process.argv.includes("--no-peer");
+/** A folder for V8 CPU profiles of the measured controller, written when it exits (open them in Chrome's DevTools). */
+const cpuProfileDir = process.argv.includes("--cpu-prof")
+  ? process.argv[process.argv.indexOf("--cpu-prof") + 1]
+  : undefined;
 const regionNames = ["us-east-1", "eu-west-1"] as const;
 const root = join(import.meta.dirname, "..");
 const clockTicks = 100; // USER_HZ on Linux
@@ -99,6 +105,8 @@ try {
         process.execPath,
         [
           ...(heapMiB > 0 ? [`--max-old-space-size=${heapMiB}`] : []),
+          ...(semiSpaceMiB > 0 ? [`--max-semi-space-size=${semiSpaceMiB}`] : []),
+          ...(cpuProfileDir && h === 0 ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfileDir}`] : []),
           controllerBundle,
           ...["--region", regionNames[h]!, "--kubeconfig", home.kubeconfig, "--lease-namespace", "default"],
           ...["--health-address", `127.0.0.1:${port}`, "--log-level", "warn"],
@@ -136,6 +144,15 @@ try {
     return Number(fields[11]) + Number(fields[12]); // utime + stime
   };
   const rssMiB = async () => Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${pid}/status`, "utf8"))?.[1]) / 1024;
+  const scrape = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const sample = (text: string, series: string) =>
+    Number(new RegExp(`^${series.replace(/[{}]/g, "\\$&")} (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN);
+  const policyReconciles = (text: string) => ({
+    count: sample(text, 'switchyard_reconcile_duration_seconds_count{controller="regionpolicy"}'),
+    sum: sample(text, 'switchyard_reconcile_duration_seconds_sum{controller="regionpolicy"}'),
+    errors: sample(text, 'switchyard_reconcile_errors_total{controller="regionpolicy"}') || 0,
+  });
+  const reconcilesBefore = policyReconciles(await scrape());
   const ticksBefore = await cpuTicks();
   const started = performance.now();
   let peak = 0;
@@ -144,9 +161,11 @@ try {
     await new Promise((r) => setTimeout(r, 1000));
   }
   const cores = (await cpuTicks()) - ticksBefore;
-  const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(metrics)?.[1] ?? Number.NaN);
+  const metrics = await scrape();
+  const gauge = (name: string) => sample(metrics, name);
   const elapsed = (performance.now() - started) / 1000;
+  const reconcilesAfter = policyReconciles(metrics);
+  const reconciles = reconcilesAfter.count - reconcilesBefore.count;
   report("steady_state_policies", policies, "policies");
   report("steady_state_peer_views_read", withPeer ? policies : 0, "policies");
   report("steady_state_signals_per_second", (policies * 3) / 10, "samples/s");
@@ -155,6 +174,15 @@ try {
   report("steady_state_heap_used", gauge("nodejs_heap_size_used_bytes") / 2 ** 20, "MiB");
   report("steady_state_heap_total", gauge("nodejs_heap_size_total_bytes") / 2 ** 20, "MiB");
   report("steady_state_external", gauge("nodejs_external_memory_bytes") / 2 ** 20, "MiB");
+  // The RegionPolicy queue: a depth that stays high, or reconciles slower than the policies' wake-ups, is a backlog.
+  report("steady_state_policy_reconciles", reconciles / elapsed, "reconciles/s");
+  report(
+    "steady_state_policy_reconcile_mean",
+    ((reconcilesAfter.sum - reconcilesBefore.sum) / reconciles) * 1000,
+    "ms",
+  );
+  report("steady_state_policy_reconcile_errors", reconcilesAfter.errors - reconcilesBefore.errors, "count");
+  report("steady_state_policy_queue_depth", gauge('switchyard_workqueue_depth{controller="regionpolicy"}'), "keys");
   report("steady_state_warmup", (Date.now() - warmupStarted) / 1000 - elapsed, "s");
 } finally {
   await Promise.all(controllers.map((c) => c.stop()));

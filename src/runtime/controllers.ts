@@ -112,7 +112,9 @@ function regionPolicyController({ clients, config, metrics, log, isLeader }: Con
     log,
     localRegion: config.region,
     tenancy: tenancyOf(config),
-    workers: 2,
+    // A steady policy's reconcile is mostly waiting for its status write; with a thousand policies each due every
+    // 30 s, two workers were bounded by the API server's latency (≈ 10 reconciles a second at 190 ms), not by CPU.
+    workers: 8,
     now: Date.now,
   });
   return {
