@@ -1,6 +1,7 @@
 /**
  * Chaos campaigns against real processes: two control planes, the AWS emulator, one controller per region (the
- * image's bundle, scripts/build-controller.ts, as it runs in production), the checkout world with automatic failover and failback, and a seeded random schedule of faults per campaign:
+ * image's bundle, scripts/build-controller.ts, as it runs in production), the checkout world with automatic failover
+ * and failback, and a seeded random schedule of faults per campaign:
  *   - per-observer view partitions: each cluster's copy of the policy probes endpoints of its own, so one controller
  *     can see a region failing while the other sees it fine (and both can flap independently);
  *   - SIGKILL of either controller at any moment, restarted a few seconds later;

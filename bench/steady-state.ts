@@ -1,11 +1,13 @@
 /**
  * The controller in steady state at scale: 1,000 RegionPolicies × 3 HTTP signals every 10 s against a local server,
- * one controller process running the image's bundle (scripts/build-controller.ts) against a real kube-apiserver, with the peer region's
- * controller running too (its own cluster, the same 1,000 policies): each controller reads the other's published views
- * through the peer kubeconfig Secret, and a region counts as evaluated only once both controllers' views of it are in
- * (quorum 2). Measures the us-east-1 process's resident memory and CPU over a window once every policy is evaluated.
- * Goal: ≤ 256 MiB and ≤ 0.5 core. `--no-peer` measures one controller alone (quorum 1), as before peer views.
- *   npx tsx bench/steady-state.ts [--policies N] [--window-seconds S] [--heap-mib M] [--semi-space-mib M] [--no-peer] [--cpu-prof DIR]
+ * one controller process running the image's bundle (scripts/build-controller.ts) against a real kube-apiserver, with
+ * the peer region's controller running too (its own cluster, the same 1,000 policies): each controller reads the
+ * other's published views through the peer kubeconfig Secret, and a region counts as evaluated only once both
+ * controllers' views of it are in (quorum 2). Measures the us-east-1 process's resident memory and CPU over a window
+ * once every policy is evaluated. Goal: ≤ 256 MiB and ≤ 0.5 core. `--no-peer` measures one controller alone
+ * (quorum 1), as before peer views.
+ *   npx tsx bench/steady-state.ts [--policies N] [--window-seconds S] [--heap-mib M] [--semi-space-mib M]
+ *                                 [--no-peer] [--cpu-prof DIR]
  */
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
@@ -30,7 +32,7 @@ const windowSeconds = flag("--window-seconds", 60);
  * with which V8 on a large machine lets garbage pile up far past what is live before collecting it.
  */
 const heapMiB = flag("--heap-mib", 128);
-/** V8's semi-space size, as the chart sets it: with an old-space limit alone V8 shrinks the young generation to ~1 MiB. */
+/** V8's semi-space size, as the chart sets it: with only an old-space limit V8 makes the young generation ~1 MiB. */
 const semiSpaceMiB = flag("--semi-space-mib", 16);
 const withPeer = !process.argv.includes("--no-peer");
 /** A folder for V8 CPU profiles of the measured controller, written when it exits (open them in Chrome's DevTools). */

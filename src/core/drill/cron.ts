@@ -4,7 +4,7 @@
  * paused and never given a callback, so croner only computes times here; it never sets a timer.
  */
 import { Cron } from "croner";
-import { isTimeZone } from "./zoned-time.js";
+import { MINUTE_MS, floorToMinute, isTimeZone } from "./zoned-time.js";
 import { errorMessage } from "../errors.js";
 
 export interface CronSchedule {
@@ -17,7 +17,6 @@ export interface CronSchedule {
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 
 const fiveFields = /^\s*[0-9A-Za-z*/,-]+(\s+[0-9A-Za-z*/,-]+){4}\s*$/;
-const MINUTE_MS = 60_000;
 
 export function parseCron(expression: string, timeZone: string): Parsed<CronSchedule> {
   // The CRD refuses macros (@weekly) and a seconds field; objects stored before a rule existed are refused here too.
@@ -37,8 +36,7 @@ export function parseCron(expression: string, timeZone: string): Parsed<CronSche
     value: {
       next: (afterMs) => cron.nextRun(new Date(afterMs))?.getTime(),
       // Due times fall on whole minutes, so "before the next minute boundary" is "at or before atOrBeforeMs".
-      latest: (atOrBeforeMs) =>
-        cron.previousRuns(1, new Date(Math.floor(atOrBeforeMs / MINUTE_MS) * MINUTE_MS + MINUTE_MS))[0]?.getTime(),
+      latest: (atOrBeforeMs) => cron.previousRuns(1, new Date(floorToMinute(atOrBeforeMs) + MINUTE_MS))[0]?.getTime(),
     },
   };
 }

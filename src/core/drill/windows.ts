@@ -6,7 +6,7 @@
 import { SkipReason, type Skip } from "./reasons.js";
 import type { AllowedWindow, DrillCalendar } from "./spec.js";
 import { toRfc3339 } from "../time.js";
-import { floorToMinute, offsetChangeBetween, wallClock } from "./zoned-time.js";
+import { MINUTE_MS, floorToMinute, offsetChangeBetween, wallClock, type WallClock } from "./zoned-time.js";
 
 /** Longer than a week, so the bound for a window opening once a week still looks past its next opening. */
 const OFFSET_LOOKAHEAD_MS = 8 * 24 * 3600_000;
@@ -47,12 +47,12 @@ export function inBlackout(calendar: DrillCalendar, t: number): Excluded | undef
 
 export function outsideAllowedWindows(calendar: DrillCalendar, t: number): Excluded | undefined {
   if (calendar.allowed.length === 0) return undefined;
-  const inside = calendar.allowed.some((w) => {
-    const local = wallClock(t, w.timeZone);
-    return w.days.has(local.weekday) && w.start <= local.minutes && local.minutes < w.end;
-  });
+  const locals = calendar.allowed.map((w) => wallClock(t, w.timeZone));
+  const inside = calendar.allowed.some(
+    (w, i) => w.days.has(locals[i]!.weekday) && w.start <= locals[i]!.minutes && locals[i]!.minutes < w.end,
+  );
   if (inside) return undefined;
-  const opens = Math.min(...calendar.allowed.map((w) => openingBound(w, t)));
+  const opens = Math.min(...calendar.allowed.map((w, i) => openingBound(w, t, locals[i]!)));
   return {
     reason: SkipReason.OutsideAllowedWindow,
     message: `${toRfc3339(t)} is outside every allowed window`,
@@ -63,16 +63,15 @@ export function outsideAllowedWindows(calendar: DrillCalendar, t: number): Exclu
 /**
  * An instant no later than the window's next opening after t. croner's opening is the wall-clock start time's first
  * pass only, but the window is judged on the wall clock, which passes its start time a second time after a fall-back
- * change: so the bound is also the next offset change, and the start time on t's own wall clock (when t is in the
- * repeated hour itself, croner's next opening is a week away).
+ * change: so the bound is also the next offset change, and the start time on t's own wall clock, `local` (when t is
+ * in the repeated hour itself, croner's next opening is a week away).
  */
-function openingBound(w: AllowedWindow, t: number): number {
+function openingBound(w: AllowedWindow, t: number, local: WallClock): number {
   const byCron = w.opens.next(t) ?? Number.POSITIVE_INFINITY;
   const change = offsetChangeBetween(t, Math.min(byCron, t + OFFSET_LOOKAHEAD_MS), w.timeZone);
-  const local = wallClock(t, w.timeZone);
   const sameDay =
     w.days.has(local.weekday) && local.minutes < w.start
-      ? floorToMinute(t) + (w.start - local.minutes) * 60_000
+      ? floorToMinute(t) + (w.start - local.minutes) * MINUTE_MS
       : Number.POSITIVE_INFINITY;
   return Math.min(byCron, sameDay, change ?? Number.POSITIVE_INFINITY);
 }

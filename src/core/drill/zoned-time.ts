@@ -54,7 +54,7 @@ export function wallClock(epochMs: number, timeZone: string): WallClock {
   };
 }
 
-const MINUTE_MS = 60_000;
+export const MINUTE_MS = 60_000;
 
 export function floorToMinute(epochMs: number): number {
   return Math.floor(epochMs / MINUTE_MS) * MINUTE_MS;
